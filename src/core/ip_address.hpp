@@ -1,0 +1,84 @@
+// IPv4/IPv6 addresses held in one fixed 16-byte form.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace darkscope {
+
+/// An IP address. IPv4 is stored IPv4-mapped (::ffff:a.b.c.d) so that one type,
+/// one hash and one prefix test serve both families. Trivially copyable.
+struct IpAddress {
+  std::array<std::uint8_t, 16> bytes{};
+
+  /// From an IPv4 address in host byte order (0x01020304 is 1.2.3.4).
+  static constexpr IpAddress v4(std::uint32_t host_order) noexcept {
+    IpAddress a;
+    a.bytes[10] = 0xff;
+    a.bytes[11] = 0xff;
+    a.bytes[12] = static_cast<std::uint8_t>(host_order >> 24);
+    a.bytes[13] = static_cast<std::uint8_t>(host_order >> 16);
+    a.bytes[14] = static_cast<std::uint8_t>(host_order >> 8);
+    a.bytes[15] = static_cast<std::uint8_t>(host_order);
+    return a;
+  }
+  /// From 16 bytes in network order.
+  static IpAddress v6(const std::uint8_t* network_order) noexcept {
+    IpAddress a;
+    std::memcpy(a.bytes.data(), network_order, 16);
+    return a;
+  }
+
+  [[nodiscard]] constexpr bool is_v4() const noexcept {
+    for (int i = 0; i < 10; ++i) {
+      if (bytes[i] != 0) return false;
+    }
+    return bytes[10] == 0xff && bytes[11] == 0xff;
+  }
+  /// The IPv4 value in host byte order; meaningful only when is_v4().
+  [[nodiscard]] constexpr std::uint32_t v4_value() const noexcept {
+    return (std::uint32_t{bytes[12]} << 24) | (std::uint32_t{bytes[13]} << 16) |
+           (std::uint32_t{bytes[14]} << 8) | std::uint32_t{bytes[15]};
+  }
+  [[nodiscard]] constexpr bool is_unset() const noexcept {
+    for (auto b : bytes) {
+      if (b != 0) return false;
+    }
+    return true;
+  }
+
+  /// Dotted quad for IPv4, RFC 5952 text for IPv6.
+  [[nodiscard]] std::string to_string() const;
+  /// Parses "1.2.3.4" or an IPv6 text form; nullopt when it is neither.
+  static std::optional<IpAddress> parse(std::string_view text);
+
+  constexpr auto operator<=>(const IpAddress&) const noexcept = default;
+  constexpr bool operator==(const IpAddress&) const noexcept = default;
+};
+
+/// A fast, well-mixed 64-bit hash of an address (for hash tables on the hot path).
+[[nodiscard]] inline std::uint64_t hash_address(const IpAddress& a) noexcept {
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  std::memcpy(&hi, a.bytes.data(), 8);
+  std::memcpy(&lo, a.bytes.data() + 8, 8);
+  std::uint64_t h = lo * 0x9E3779B97F4A7C15ULL ^ (hi + 0x632BE59BD9B4E019ULL);
+  h ^= h >> 32;
+  h *= 0xD6E8FEB86659FD93ULL;
+  h ^= h >> 32;
+  return h;
+}
+
+struct IpAddressHash {
+  std::size_t operator()(const IpAddress& a) const noexcept {
+    return static_cast<std::size_t>(hash_address(a));
+  }
+};
+
+}  // namespace darkscope
