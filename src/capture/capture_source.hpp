@@ -1,0 +1,74 @@
+// Capture sources: files (pcap, pcapng, compressed) and live interfaces -> frames.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/frame.hpp"
+
+namespace darkscope {
+
+/// What a source is and how reading it went (the `files` entries of analyze --json).
+struct CaptureInfo {
+  std::string path;                   ///< file path, or the interface name
+  std::string format;                 ///< "pcap", "pcapng" or "live"
+  std::string compression = "none";   ///< "none", "gzip", "zstd" or "xz"
+  std::vector<std::uint16_t> link_types;  ///< in order of first appearance
+  std::uint64_t packets = 0;          ///< frames handed out so far
+  bool complete = true;               ///< false once damage was met
+  std::string error;                  ///< empty, or what went wrong (names the byte offset)
+  std::uint64_t error_offset = 0;     ///< offset of the damage in the (decompressed) stream
+};
+
+/// The input cannot be read at all (missing, unreadable, not a capture). Its
+/// message names the file and, for a non-capture, what its first bytes were.
+class CaptureOpenError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// A stream of frames. next() returns false at the end or at damage; info()
+/// then says which. Never throws after construction.
+class CaptureSource {
+ public:
+  virtual ~CaptureSource() = default;
+  /// The next frame; its bytes are valid until the following call.
+  virtual bool next(Frame& frame) = 0;
+  [[nodiscard]] virtual const CaptureInfo& info() const = 0;
+  /// Bytes consumed from the underlying file so far (compressed bytes for compressed
+  /// files), for progress; 0 when unknown.
+  [[nodiscard]] virtual std::uint64_t bytes_read() const { return 0; }
+};
+
+/// Opens a capture file, choosing the format and compression by magic number,
+/// never by name. Memory stays bounded whatever the file size. Throws CaptureOpenError.
+std::unique_ptr<CaptureSource> open_capture_file(const std::string& path);
+
+/// Live capture statistics from the kernel (pcap_stats).
+struct LiveStats {
+  std::uint64_t received = 0;
+  std::uint64_t dropped = 0;            ///< dropped by the kernel (buffer full)
+  std::uint64_t interface_dropped = 0;  ///< dropped by the interface or driver
+};
+
+/// A live interface through libpcap. next() waits for packets and returns false
+/// once stop() was called (safe from a signal handler's flag: see request_stop).
+class LiveCapture : public CaptureSource {
+ public:
+  /// Opens `interface` with the BPF `filter` (may be empty). Throws CaptureOpenError.
+  LiveCapture(const std::string& interface, const std::string& filter, int snaplen = 262144);
+  ~LiveCapture() override;
+  bool next(Frame& frame) override;
+  [[nodiscard]] const CaptureInfo& info() const override;
+  /// Asks next() to return false soon; async-signal-safe.
+  void request_stop() noexcept;
+  [[nodiscard]] LiveStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace darkscope
