@@ -1,0 +1,61 @@
+// The packet path as the commands run it: capture -> decode -> classify -> enrich -> sink.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "capture/capture_source.hpp"
+#include "classify/classifier.hpp"
+#include "core/packet_record.hpp"
+
+namespace darkscope {
+
+class Enricher;
+
+/// Receives every decoded IP packet (observed or not: check r.observed) in capture order.
+class PacketSink {
+ public:
+  virtual ~PacketSink() = default;
+  virtual void on_file_begin(const CaptureInfo& /*info*/) {}
+  virtual void on_packet(const PacketRecord& r) = 0;
+  /// After the file's last packet; info says whether it was complete.
+  virtual void on_file_end(const CaptureInfo& /*info*/) {}
+};
+
+struct PipelineOptions {
+  PrefixSet darknet;
+  ClassifyOptions classify;
+  Enricher* enricher = nullptr;  ///< null: no enrichment
+  std::uint16_t sensor_id = 0;
+  bool progress = false;         ///< progress lines on stderr
+};
+
+/// Counts that belong to the run rather than to any packet sink.
+struct PipelineResult {
+  std::vector<CaptureInfo> files;
+  std::uint64_t frames = 0;       ///< frames read
+  std::uint64_t non_ip = 0;       ///< frames without IP
+  std::uint64_t unsupported = 0;  ///< frames of link types that cannot be decoded
+  bool any_damaged = false;       ///< some input was read only up to damage (exit 3)
+  bool any_unreadable = false;    ///< some input could not be read at all (exit 2)
+  [[nodiscard]] int exit_code() const noexcept {
+    return any_unreadable ? 2 : (any_damaged ? 3 : 0);
+  }
+};
+
+/// Runs every file through the packet path into `sink`. Errors are reported on
+/// stderr and recorded in the result; the run goes on with the next file.
+PipelineResult run_files(const std::vector<std::string>& paths, const PipelineOptions& options,
+                         PacketSink& sink);
+
+/// Runs a live interface until `stop` becomes true (set it from a signal handler).
+/// The BPF filter is built from the darknet prefixes. Throws CaptureOpenError.
+PipelineResult run_live(const std::string& interface, const PipelineOptions& options,
+                        PacketSink& sink, const std::atomic<bool>& stop);
+
+/// Installs SIGINT/SIGTERM handlers that set the returned flag.
+const std::atomic<bool>& install_stop_signals();
+
+}  // namespace darkscope

@@ -1,0 +1,60 @@
+// Enrich: country, ASN, research-scanner organisation (and optionally an OS guess)
+// for each packet's source, filled once into the record's slots.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ip_address.hpp"
+#include "core/packet_record.hpp"
+
+namespace darkscope {
+
+struct EnrichOptions {
+  std::string geo_db;                      ///< MaxMind DB with country (either schema); "" = default data
+  std::string asn_db;                      ///< MaxMind ASN DB or @ip-location-db CSV; "" = default data
+  std::vector<std::string> scanner_lists;  ///< extra research-scanner lists (files or directories)
+  bool builtin_scanners = true;            ///< the project's own list of organisations
+};
+
+/// What is known of one address (the `lookup` command's row).
+struct SourceInfo {
+  std::optional<std::string> country;  ///< ISO 3166 alpha-2
+  std::optional<std::uint32_t> asn;
+  std::optional<std::string> as_name;
+  std::optional<std::string> scanner;  ///< research-scanner organisation
+};
+
+/// Loads the databases once, then answers per address from compact in-memory
+/// structures (with a per-source cache). Warnings (missing database, bad list
+/// lines) are collected, not thrown; unreadable explicit files throw at construction.
+class Enricher {
+ public:
+  explicit Enricher(const EnrichOptions& options);
+  ~Enricher();
+  Enricher(const Enricher&) = delete;
+  Enricher& operator=(const Enricher&) = delete;
+
+  /// Fills country, asn and scanner_org (and os_guess) for r.src. Never throws.
+  void enrich(PacketRecord& r) noexcept;
+  [[nodiscard]] SourceInfo lookup(const IpAddress& a);
+
+  /// Name of a scanner_org slot value ("" for 0).
+  [[nodiscard]] std::string_view org_name(std::uint16_t org) const noexcept;
+  /// AS name for a number, "" when unknown.
+  [[nodiscard]] std::string_view as_name(std::uint32_t asn) const noexcept;
+  /// Name of an os_guess slot value ("" for 0).
+  [[nodiscard]] std::string_view os_name(std::uint8_t os) const noexcept;
+  /// Warnings met while loading (one line each, naming file and line).
+  [[nodiscard]] const std::vector<std::string>& warnings() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace darkscope
