@@ -1,0 +1,16 @@
+#include "app/commands.hpp"
+
+#include <array>
+
+namespace darkscope {
+
+void add_all_commands(CLI::App& app) {
+  // One row per command; a new command is one file plus one row here.
+  const std::array<AddCommand, 2> commands = {
+      add_analyze_command,
+      add_packets_command,
+  };
+  for (const AddCommand add : commands) add(app);
+}
+
+}  // namespace darkscope
