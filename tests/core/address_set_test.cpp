@@ -24,3 +24,23 @@ TEST(AddressSet, CountsUniqueAcrossGrowth) {
 }
 
 }  // namespace darkscope
+
+#include "core/address_map.hpp"
+
+namespace darkscope {
+
+TEST(AddressMap, KeepsValuesAcrossGrowth) {
+  AddressMap<std::uint64_t> map;
+  for (std::uint32_t i = 0; i < 50000; ++i) map[IpAddress::v4(i * 2654435761u)] += i;
+  for (std::uint32_t i = 0; i < 50000; ++i) map[IpAddress::v4(i * 2654435761u)] += 1;
+  EXPECT_EQ(map.size(), 50000u);
+  const auto* v = map.find(IpAddress::v4(1234u * 2654435761u));
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(*v, 1235u);
+  EXPECT_EQ(map.find(*IpAddress::parse("2001:db8::1")), nullptr);
+  std::uint64_t total = 0;
+  map.for_each([&](const IpAddress&, std::uint64_t value) { total += value; });
+  EXPECT_EQ(total, 50000ull * 49999 / 2 + 50000);
+}
+
+}  // namespace darkscope
