@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct PipelineResult {
   std::uint64_t unsupported = 0;  ///< frames of link types that cannot be decoded
   bool any_damaged = false;       ///< some input was read only up to damage (exit 3)
   bool any_unreadable = false;    ///< some input could not be read at all (exit 2)
+  std::optional<LiveStats> live_stats;  ///< kernel counters of a live capture
   [[nodiscard]] int exit_code() const noexcept {
     return any_unreadable ? 2 : (any_damaged ? 3 : 0);
   }

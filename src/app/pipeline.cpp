@@ -1,0 +1,191 @@
+#include "app/pipeline.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "decode/decoder.hpp"
+#include "enrich/enricher.hpp"
+
+namespace darkscope {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// One status line on stderr, rewritten in place, at most a few times a second.
+class Progress {
+ public:
+  explicit Progress(bool enabled, std::size_t file_count)
+      : enabled_(enabled && isatty(STDERR_FILENO) != 0), files_(file_count), start_(Clock::now()) {}
+
+  void begin_file(std::size_t index, const std::string& path) {
+    index_ = index;
+    struct stat st {};
+    file_size_ = ::stat(path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+  }
+  void update(std::uint64_t total_frames, std::uint64_t file_bytes, bool force = false) {
+    if (!enabled_) return;
+    const auto now = Clock::now();
+    if (!force && now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(total_frames) / secs : 0;
+    char eta[32] = "";
+    if (file_size_ > 0 && file_bytes > 0 && file_bytes < file_size_) {
+      const double file_secs = std::chrono::duration<double>(now - file_start_).count();
+      const double left = file_secs * static_cast<double>(file_size_ - file_bytes) /
+                          static_cast<double>(file_bytes);
+      std::snprintf(eta, sizeof eta, ", file ETA %.0fs", left);
+    }
+    const double pct = file_size_ > 0 ? 100.0 * static_cast<double>(file_bytes) /
+                                            static_cast<double>(file_size_)
+                                      : 0.0;
+    std::fprintf(stderr, "\r  file %zu/%zu %5.1f%%  %llu packets  %.2f Mpps%s   ", index_ + 1, files_,
+                 pct, static_cast<unsigned long long>(total_frames), rate / 1e6, eta);
+  }
+  void file_started() { file_start_ = Clock::now(); }
+  void finish() {
+    if (enabled_) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  bool enabled_;
+  std::size_t files_;
+  std::size_t index_ = 0;
+  std::uint64_t file_size_ = 0;
+  Clock::time_point start_;
+  Clock::time_point file_start_;
+  Clock::time_point last_{};
+};
+
+/// Feeds every frame of one source through decode, classify and enrich into the sink.
+/// Returns the number of frames whose link type could not be decoded.
+std::uint64_t pump(CaptureSource& source, const PipelineOptions& options,
+                   const Classifier& classifier, PacketSink& sink, PipelineResult& result,
+                   Progress* progress, const std::atomic<bool>* stop) {
+  Frame frame;
+  PacketRecord record;
+  std::uint64_t unsupported = 0;
+  while (source.next(frame)) {
+    ++result.frames;
+    const DecodeStatus status = decode_frame(frame, record);
+    if (status == DecodeStatus::kNonIp) {
+      ++result.non_ip;
+    } else if (status == DecodeStatus::kUnsupportedLink) {
+      ++unsupported;
+    } else {
+      record.sensor_id = options.sensor_id;
+      classifier.classify(record);
+      if (options.enricher != nullptr && record.observed && record.source_known()) {
+        options.enricher->enrich(record);
+      }
+      sink.on_packet(record);
+    }
+    if ((result.frames & 0xffff) == 0) {
+      if (progress != nullptr) progress->update(result.frames, source.bytes_read());
+      if (stop != nullptr && stop->load(std::memory_order_relaxed)) break;
+    }
+  }
+  return unsupported;
+}
+
+std::string link_types_text(const std::vector<std::uint16_t>& types) {
+  std::string out;
+  for (auto t : types) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(t);
+    const auto name = link_type_name(t);
+    if (!name.empty()) out += " (" + std::string(name) + ")";
+  }
+  return out;
+}
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int /*sig*/) { g_stop.store(true); }
+
+}  // namespace
+
+PipelineResult run_files(const std::vector<std::string>& paths, const PipelineOptions& options,
+                         PacketSink& sink) {
+  PipelineResult result;
+  const Classifier classifier(options.darknet, options.classify);
+  Progress progress(options.progress, paths.size());
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const std::string& path = paths[i];
+    std::unique_ptr<CaptureSource> source;
+    try {
+      source = open_capture_file(path);
+    } catch (const CaptureOpenError& e) {
+      std::fprintf(stderr, "darkscope: %s\n", e.what());
+      CaptureInfo info;
+      info.path = path;
+      info.complete = false;
+      info.error = e.what();
+      result.files.push_back(info);
+      result.any_unreadable = true;
+      continue;
+    }
+    progress.begin_file(i, path);
+    progress.file_started();
+    sink.on_file_begin(source->info());
+    const std::uint64_t unsupported =
+        pump(*source, options, classifier, sink, result, &progress, nullptr);
+    CaptureInfo info = source->info();
+    if (unsupported > 0) {
+      result.unsupported += unsupported;
+      const std::string message = "unsupported link type " + link_types_text(info.link_types) +
+                                  ": " + std::to_string(unsupported) + " frame(s) not decoded";
+      info.error = info.error.empty() ? message : info.error + "; " + message;
+      std::fprintf(stderr, "darkscope: %s: %s\n", path.c_str(), message.c_str());
+      // A file of which nothing at all could be decoded could not be read.
+      if (unsupported == info.packets) result.any_unreadable = true;
+    }
+    if (!info.complete) {
+      result.any_damaged = true;
+      std::fprintf(stderr, "darkscope: %s\n", info.error.c_str());
+    }
+    sink.on_file_end(info);
+    result.files.push_back(std::move(info));
+  }
+  progress.update(result.frames, 0, true);
+  progress.finish();
+  return result;
+}
+
+PipelineResult run_live(const std::string& interface, const PipelineOptions& options,
+                        PacketSink& sink, const std::atomic<bool>& stop) {
+  PipelineResult result;
+  const Classifier classifier(options.darknet, options.classify);
+  LiveCapture live(interface, options.darknet.to_bpf());
+  sink.on_file_begin(live.info());
+  // The capture waits in next(); a watcher turns the stop flag into request_stop().
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done.load() && !stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    live.request_stop();
+  });
+  result.unsupported = pump(live, options, classifier, sink, result, nullptr, &stop);
+  done.store(true);
+  watcher.join();
+  result.live_stats = live.stats();
+  CaptureInfo info = live.info();
+  sink.on_file_end(info);
+  result.files.push_back(std::move(info));
+  return result;
+}
+
+const std::atomic<bool>& install_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return g_stop;
+}
+
+}  // namespace darkscope
