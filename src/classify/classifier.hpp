@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <string_view>
 
 #include "core/packet_record.hpp"
 #include "core/prefix.hpp"
@@ -18,6 +20,19 @@ struct ClassifyOptions {
 /// The fingerprint bits of a decoded packet (0 for packets that are not probes).
 [[nodiscard]] std::uint16_t fingerprints_of(const PacketRecord& r,
                                             const ClassifyOptions& options) noexcept;
+
+/// True when a fixed header was cut short or no IP header could be read (SPEC.md).
+[[nodiscard]] bool is_malformed(const PacketRecord& r) noexcept;
+
+/// One tool fingerprint: its name (as in kFingerprintNames), its bit, and the rule.
+/// The rule sees only packets that are not malformed, with their class already known.
+struct FingerprintRule {
+  std::string_view name;
+  Fingerprint bit;
+  bool (*matches)(const PacketRecord& r, TrafficClass cls, const ClassifyOptions& options) noexcept;
+};
+/// Every fingerprint, in bit order: adding one is one row in classify.cpp.
+[[nodiscard]] std::span<const FingerprintRule> fingerprint_rules() noexcept;
 
 /// Fills the record's `observed`, `traffic_class` and `fingerprints` slots.
 class Classifier {
