@@ -2,6 +2,7 @@
 // for each packet's source, filled once into the record's slots.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -19,7 +20,24 @@ struct EnrichOptions {
   std::string asn_db;                      ///< MaxMind ASN DB or @ip-location-db CSV; "" = default data
   std::vector<std::string> scanner_lists;  ///< extra research-scanner lists (files or directories)
   bool builtin_scanners = true;            ///< the project's own list of organisations
+  std::size_t cache_entries = std::size_t{1} << 20;  ///< per-source cache slots (power of 2); 0 = none
 };
+
+/// Cache counters of one Enricher (for measurements).
+struct EnrichStats {
+  std::uint64_t lookups = 0;  ///< addresses resolved through enrich()
+  std::uint64_t hits = 0;     ///< answered from the per-source cache
+};
+
+/// Directories searched for the default data, in order: $DARKSCOPE_DATA_DIR,
+/// <exe dir>/../../data/node_modules/@ip-location-db, <exe dir>/../share/darkscope,
+/// /usr/share/darkscope.
+[[nodiscard]] std::vector<std::string> data_search_dirs();
+/// The first existing `relative` path under the search dirs, "" when none.
+[[nodiscard]] std::string find_data_file(std::string_view relative);
+/// Which default data files were found and the attribution their licences require
+/// (for `darkscope --version`).
+[[nodiscard]] std::string data_attribution();
 
 /// What is known of one address (the `lookup` command's row).
 struct SourceInfo {
@@ -51,6 +69,14 @@ class Enricher {
   [[nodiscard]] std::string_view os_name(std::uint8_t os) const noexcept;
   /// Warnings met while loading (one line each, naming file and line).
   [[nodiscard]] const std::vector<std::string>& warnings() const noexcept;
+
+  /// Number of scanner organisations (valid org values are 1..org_count()).
+  [[nodiscard]] std::size_t org_count() const noexcept;
+  /// The files in use, one line each ("country: PATH"), for logs and `--version`.
+  [[nodiscard]] std::vector<std::string> sources() const;
+  [[nodiscard]] EnrichStats stats() const noexcept;
+  /// Resolves without the cache (the reference the cache must agree with).
+  [[nodiscard]] SourceInfo lookup_uncached(const IpAddress& a);
 
  private:
   struct Impl;
