@@ -1,0 +1,104 @@
+// The observation store: what `ingest` writes and `top`, `series`, reports and the
+// web read. SQLite is the embedded implementation (sqlite_store.hpp); a scale-out
+// engine implements the same interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyze/bins.hpp"
+
+namespace darkscope {
+
+/// A sensor: a named darknet (its prefixes and IPv4 size make per-address figures right).
+struct SensorInfo {
+  std::string name = "default";
+  std::string prefixes;  ///< "10.0.0.0/8,192.0.2.0/24"; "" = every destination observed
+  double ipv4_size = 0;
+};
+
+/// A capture file, identified by the hash of its content (not its name).
+struct CaptureFile {
+  std::string sha256;  ///< hex
+  std::string path;
+  std::uint64_t size = 0;
+};
+
+/// Where a capture stands in the store.
+struct CaptureState {
+  std::int64_t id = 0;
+  std::uint64_t packets_done = 0;  ///< IP packets whose counts are committed
+  bool complete = false;           ///< fully ingested earlier (skip unless forced)
+  bool resumed = false;            ///< an interrupted earlier ingest is continued
+  bool replaced = false;           ///< --force removed an earlier contribution
+};
+
+/// How long sub-day bins are kept, counted back from the newest bin stored. 0 = forever.
+struct Retention {
+  int keep_5m_days = 14;
+  int keep_1h_days = 180;
+};
+
+/// `top`: ranked keys of one dimension over [from, to).
+struct TopQuery {
+  std::int64_t from = 0;  ///< Unix seconds, inclusive
+  std::int64_t to = 0;    ///< Unix seconds, exclusive
+  std::string by;         ///< port|country|asn|class|fingerprint|scanner|source
+  std::optional<std::string> sensor;
+  std::size_t limit = 10;  ///< 0 = all
+};
+struct TopRow {
+  std::string key;
+  std::uint64_t packets = 0;
+  std::uint64_t sources = 0;
+};
+
+/// `series`: one key's bins over [from, to), every bin present (zeros included).
+struct SeriesQuery {
+  std::int64_t from = 0;
+  std::int64_t to = 0;
+  std::int64_t bin_s = kBin1h;
+  BinDimension dim = BinDimension::kTotal;
+  std::string key;
+  std::optional<std::string> sensor;
+};
+struct SeriesPoint {
+  std::int64_t start = 0;
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t sources = 0;
+};
+
+class ObservationStore {
+ public:
+  virtual ~ObservationStore() = default;
+
+  // Writer side (one writer at a time).
+  /// The sensor's id, creating it or updating its prefixes.
+  virtual int sensor_id(const SensorInfo& sensor) = 0;
+  /// Registers a capture or finds it. force: remove what it contributed before and start over.
+  virtual CaptureState begin_capture(int sensor_id, const CaptureFile& file, bool force) = 0;
+  /// Adds a flush and records "packets_done" for the capture in the same transaction,
+  /// so that a crash leaves either both or neither.
+  virtual void commit(std::int64_t capture_id, int sensor_id, const BinFlush& flush,
+                      std::uint64_t packets_done, bool complete) = 0;
+  /// Rebuilds the rollups of every month touched since the last call.
+  virtual void refresh_rollups() = 0;
+  /// Deletes sub-day bins older than the retention; returns rows deleted.
+  virtual std::uint64_t apply_retention(const Retention& retention) = 0;
+
+  // Reader side.
+  virtual std::vector<TopRow> top(const TopQuery& query) = 0;
+  virtual std::vector<SeriesPoint> series(const SeriesQuery& query) = 0;
+  virtual std::vector<SensorInfo> sensors() = 0;
+};
+
+/// Opens the SQLite store at `path`. writable: creates or migrates it and takes the
+/// single-writer lock (throws StoreError when another ingest holds it); otherwise a
+/// read-only connection that works while an ingest runs (WAL).
+std::unique_ptr<ObservationStore> open_sqlite_store(const std::string& path, bool writable);
+
+}  // namespace darkscope
