@@ -1,0 +1,130 @@
+// Scan events (SPEC.md "Events", after Merit's darknet-events): one per
+// (source, destination port, class), ended by an idle gap.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "analyze/scan_table.hpp"
+#include "core/packet_record.hpp"
+
+namespace darkscope {
+
+/// Thresholds and limits of the scan detector; the defaults are SPEC.md's.
+struct ScanOptions {
+  std::int64_t idle_timeout_ns = 600 * 1'000'000'000LL;  ///< a scan ends after this much silence
+  std::uint64_t internet_wide_destinations = 100;       ///< Durumeric et al. (2014)
+  double internet_wide_pps = 10.0;                      ///< estimated Internet-wide rate
+  std::uint64_t min_packets = 1;        ///< shorter scans are counted, not emitted
+  std::size_t max_active = 4'000'000;   ///< active keys before the oldest are ended early
+  std::int64_t sweep_interval_ns = 60 * 1'000'000'000LL;  ///< how often idle keys are looked for
+};
+
+/// A finished scan.
+struct ScanEvent {
+  IpAddress source;
+  std::uint8_t protocol = 0;  ///< 6, 17, or 1 for ICMP (ICMPv6 included)
+  std::uint16_t port = 0;     ///< destination port; 0 for ICMP
+  TrafficClass traffic_class = TrafficClass::kTcpSyn;
+  std::int64_t start_ns = 0;
+  std::int64_t end_ns = 0;    ///< time of the last packet
+  std::uint64_t packets = 0;
+  std::uint64_t destinations = 0;  ///< unique darknet destinations (exact up to 130)
+  bool destinations_exact = true;
+  double estimated_pps = 0;   ///< packets * 2^32 / darknet_size / duration
+  bool internet_wide = false;
+  std::uint16_t fingerprints = 0;  ///< OR of the packets' fingerprint bits
+};
+
+/// Which probe classes make scans: tcp-syn, tcp-other (FIN/NULL/Xmas and other
+/// odd-flag probes still aim at a port), udp and icmp-request. Backscatter answers
+/// someone else's packet and icmp-other/other/malformed name no probed service.
+[[nodiscard]] constexpr bool is_scan_class(TrafficClass c) noexcept {
+  return c == TrafficClass::kTcpSyn || c == TrafficClass::kTcpOther || c == TrafficClass::kUdp ||
+         c == TrafficClass::kIcmpRequest;
+}
+
+/// The duration used for rates: last - first, but at least one second, so a
+/// single-packet (or sub-second) scan has a defined, conservative rate.
+[[nodiscard]] constexpr double rate_duration_seconds(std::int64_t start_ns,
+                                                     std::int64_t end_ns) noexcept {
+  const double d = static_cast<double>(end_ns - start_ns) / 1e9;
+  return d < 1.0 ? 1.0 : d;
+}
+
+/// Finds scans in observed packets. Time comes only from the packets (or from
+/// advance() in live runs), so replaying a file gives the same events.
+class ScanDetector {
+ public:
+  using EventCallback = std::function<void(const ScanEvent&)>;
+
+  /// darknet_ipv4_size: PrefixSet::ipv4_size(); 0 (no prefixes) scales as one /0,
+  /// that is, no scaling.
+  ScanDetector(ScanOptions options, double darknet_ipv4_size, EventCallback on_event);
+
+  /// Feeds one packet; ignores packets that are not observed probes.
+  void on_packet(const PacketRecord& r);
+  /// Ends scans idle at `now_ns` (wall clock in live runs, packet time otherwise).
+  void advance(std::int64_t now_ns);
+  /// Ends every active scan (end of input).
+  void flush();
+
+  [[nodiscard]] std::size_t active() const noexcept { return table_.size(); }
+  [[nodiscard]] std::uint64_t emitted() const noexcept { return emitted_; }
+  /// Scans shorter than min_packets that ended without being emitted.
+  [[nodiscard]] std::uint64_t suppressed() const noexcept { return suppressed_; }
+  /// Scans ended before their idle timeout because max_active was reached.
+  [[nodiscard]] std::uint64_t ended_early() const noexcept { return ended_early_; }
+  /// Bytes held by the table and the distinct-counter pool.
+  [[nodiscard]] std::size_t memory_bytes() const noexcept {
+    return table_.memory_bytes() + pool_.memory_bytes();
+  }
+
+  struct Key {
+    IpAddress source;
+    std::uint16_t port = 0;
+    std::uint8_t protocol = 0;
+    TrafficClass traffic_class = TrafficClass::kTcpSyn;
+    bool operator==(const Key&) const noexcept = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const noexcept {
+      return static_cast<std::size_t>(
+          hash_address(k.source) ^
+          mix64((std::uint64_t{k.port} << 16) | (std::uint64_t{k.protocol} << 8) |
+                static_cast<std::uint64_t>(k.traffic_class)));
+    }
+  };
+  /// One active scan: 64 bytes.
+  struct Entry {
+    Key k;
+    bool in_use = false;
+    std::uint16_t fingerprints = 0;
+    std::uint32_t packets = 0;
+    std::int64_t first_ns = 0;
+    std::int64_t last_ns = 0;
+    DistinctCounter destinations;
+    [[nodiscard]] bool used() const noexcept { return in_use; }
+    [[nodiscard]] const Key& key() const noexcept { return k; }
+    void clear_slot() noexcept { in_use = false; }
+  };
+
+ private:
+  void finish(Entry& e);
+  void sweep(std::int64_t cutoff_ns);
+  void make_room(std::int64_t now_ns);
+
+  ScanOptions options_;
+  double scale_;
+  EventCallback on_event_;
+  FlatTable<Entry, Key, KeyHash> table_;
+  DistinctPool pool_;
+  std::int64_t last_sweep_ns_ = INT64_MIN;
+  std::uint64_t emitted_ = 0;
+  std::uint64_t suppressed_ = 0;
+  std::uint64_t ended_early_ = 0;
+};
+static_assert(sizeof(ScanDetector::Entry) <= 64);
+
+}  // namespace darkscope
