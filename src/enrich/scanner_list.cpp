@@ -95,6 +95,12 @@ std::uint16_t find_org(const std::vector<Key>& starts, const std::vector<std::ui
 bool is_list_file(const std::filesystem::path& p) {
   const auto name = p.filename().string();
   if (name.empty() || name.front() == '.') return false;
+  // Directories of lists usually carry their licence and readme beside them.
+  std::string upper;
+  for (const char c : name) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  for (const std::string_view skip : {"LICENSE", "LICENCE", "README", "COPYING", "NOTICE"}) {
+    if (upper.starts_with(skip)) return false;
+  }
   const auto ext = p.extension().string();
   return ext.empty() || ext == ".txt" || ext == ".nft" || ext == ".lst" || ext == ".list" ||
          ext == ".cidr";
