@@ -8,11 +8,11 @@
 
 namespace darkscope {
 
-SourceVerdict classify_source(std::uint16_t fingerprints, std::uint64_t mirai_packets,
-                              const std::string& scanner_org, std::string& reason) {
+SourceVerdict classify_source(std::uint16_t fingerprints, const std::string& scanner_org,
+                              std::string& reason) {
   if ((fingerprints & kFpMirai) != 0) {
-    reason = "mirai fingerprint on " + std::to_string(mirai_packets) + " packets";
-    if (!scanner_org.empty()) reason += " (address listed for " + scanner_org + ")";
+    reason = "mirai fingerprint (Mirai-type scanning)";
+    if (!scanner_org.empty()) reason += "; address listed for " + scanner_org;
     return SourceVerdict::kMalicious;
   }
   if (!scanner_org.empty()) {

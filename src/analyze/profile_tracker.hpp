@@ -49,7 +49,7 @@ enum class SourceVerdict : std::uint8_t { kUnknown, kBenign, kMalicious };
 /// Malicious evidence wins over a research scanner's address list (an infected host
 /// can sit in a listed range); then a listed organisation is benign; else unknown.
 /// `reason` says which rule decided, in words.
-[[nodiscard]] SourceVerdict classify_source(std::uint16_t fingerprints, std::uint64_t mirai_packets,
+[[nodiscard]] SourceVerdict classify_source(std::uint16_t fingerprints,
                                             const std::string& scanner_org, std::string& reason);
 
 /// Tracks every observed source with a known address.

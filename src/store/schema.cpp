@@ -84,6 +84,84 @@ CREATE TABLE month_bins(
 ) WITHOUT ROWID;
 CREATE TABLE dirty_months(start INTEGER PRIMARY KEY);
 )sql"},
+    Migration{3, "events", R"sql(
+-- Scan, DoS and surge events (docs/EVENTS.md). Re-ingesting a capture replaces
+-- its events by key and start.
+CREATE TABLE scan_events(
+  sensor_id INTEGER NOT NULL,
+  source BLOB NOT NULL,            -- 4 bytes IPv4, 16 bytes IPv6
+  proto INTEGER NOT NULL,          -- 6, 17, or 1 for ICMP requests
+  port INTEGER NOT NULL,           -- 0 for ICMP
+  class INTEGER NOT NULL,          -- TrafficClass
+  start_ns INTEGER NOT NULL,
+  end_ns INTEGER NOT NULL,
+  packets INTEGER NOT NULL,
+  destinations INTEGER NOT NULL,
+  destinations_exact INTEGER NOT NULL,
+  estimated_pps REAL NOT NULL,
+  internet_wide INTEGER NOT NULL,
+  fingerprints INTEGER NOT NULL,
+  PRIMARY KEY(sensor_id, source, proto, port, class, start_ns)
+) WITHOUT ROWID;
+CREATE INDEX scan_events_time ON scan_events(start_ns);
+CREATE INDEX scan_events_source ON scan_events(source);
+CREATE TABLE dos_events(
+  sensor_id INTEGER NOT NULL,
+  victim BLOB NOT NULL,
+  protocol INTEGER NOT NULL,
+  start_ns INTEGER NOT NULL,
+  end_ns INTEGER NOT NULL,
+  packets INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  darknet_addresses INTEGER NOT NULL,
+  ports INTEGER NOT NULL,
+  peak_window_packets INTEGER NOT NULL,
+  peak_pps REAL NOT NULL,
+  estimated_pps REAL NOT NULL,
+  PRIMARY KEY(sensor_id, victim, protocol, start_ns)
+) WITHOUT ROWID;
+CREATE INDEX dos_events_time ON dos_events(start_ns);
+CREATE TABLE surge_events(
+  sensor_id INTEGER NOT NULL,
+  proto INTEGER NOT NULL,
+  port INTEGER NOT NULL,
+  day INTEGER NOT NULL,            -- Unix seconds of 00:00 UTC
+  packets INTEGER NOT NULL,
+  sources INTEGER NOT NULL,
+  metric TEXT NOT NULL,            -- "packets" or "sources"
+  baseline REAL NOT NULL,
+  factor REAL NOT NULL,
+  fingerprints TEXT NOT NULL,      -- "mirai:120,zmap:3", most packets first
+  countries TEXT NOT NULL,         -- "BR:100,CN:20", most packets first
+  PRIMARY KEY(sensor_id, proto, port, day)
+) WITHOUT ROWID;
+CREATE INDEX source_days_src ON source_days(src);
+CREATE INDEX source_day_ports_src ON source_day_ports(src);
+)sql"},
+    Migration{4, "honeypot events", R"sql(
+-- The telnet honeypot's Cowrie-style events (src/store/honeypot_events.hpp).
+CREATE TABLE honeypot_events(
+  id INTEGER PRIMARY KEY,
+  ts_ns INTEGER NOT NULL,
+  eventid TEXT NOT NULL,           -- cowrie.login.success, cowrie.command.input, ...
+  session TEXT NOT NULL,
+  sensor TEXT NOT NULL,
+  src BLOB NOT NULL,               -- 4 bytes IPv4, 16 bytes IPv6 (joins source_days.src)
+  src_port INTEGER NOT NULL,
+  dst BLOB NOT NULL,
+  dst_port INTEGER NOT NULL,
+  username TEXT,
+  password TEXT,
+  input TEXT,
+  url TEXT,
+  shasum TEXT,
+  outfile TEXT,
+  duration REAL,
+  json TEXT NOT NULL               -- the event as logged
+);
+CREATE INDEX honeypot_events_time ON honeypot_events(ts_ns);
+CREATE INDEX honeypot_events_src ON honeypot_events(src);
+)sql"},
 };
 
 }  // namespace

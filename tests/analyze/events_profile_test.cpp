@@ -78,12 +78,13 @@ TEST(EventsProfile, IdleSourcesAreHandedOut) {
 
 TEST(EventsProfile, Verdicts) {
   std::string reason;
-  EXPECT_EQ(classify_source(kFpMirai, 12, "", reason), SourceVerdict::kMalicious);
-  EXPECT_EQ(reason, "mirai fingerprint on 12 packets");
-  EXPECT_EQ(classify_source(kFpZmap, 0, "Censys", reason), SourceVerdict::kBenign);
+  EXPECT_EQ(classify_source(kFpMirai | kFpZmap, "", reason), SourceVerdict::kMalicious);
+  EXPECT_EQ(reason, "mirai fingerprint (Mirai-type scanning)");
+  EXPECT_EQ(classify_source(kFpZmap, "Censys", reason), SourceVerdict::kBenign);
   EXPECT_EQ(reason, "known research scanner: Censys");
-  EXPECT_EQ(classify_source(kFpMirai, 1, "Censys", reason), SourceVerdict::kMalicious);
-  EXPECT_EQ(classify_source(kFpMasscan, 0, "", reason), SourceVerdict::kUnknown);
+  EXPECT_EQ(classify_source(kFpMirai, "Censys", reason), SourceVerdict::kMalicious);
+  EXPECT_EQ(reason, "mirai fingerprint (Mirai-type scanning); address listed for Censys");
+  EXPECT_EQ(classify_source(kFpMasscan, "", reason), SourceVerdict::kUnknown);
   EXPECT_STREQ(to_string(SourceVerdict::kUnknown), "unknown");
 }
 
