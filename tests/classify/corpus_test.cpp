@@ -96,6 +96,7 @@ TEST(CorpusKnownAnswers, Zmap) {
   EXPECT_EQ(t.of(kFpMirai), 0u);
   EXPECT_EQ(t.of(kFpMasscan), 0u);
   EXPECT_EQ(t.of(kFpNmap), 0u);
+  EXPECT_EQ(t.of(kFpLargeScale), 0u);  // window 65535
   EXPECT_EQ(t.of(TrafficClass::kMalformed), 0u);
   EXPECT_EQ(t.class_of_flags_mismatches, 0u);
 }
@@ -108,6 +109,7 @@ TEST(CorpusKnownAnswers, Masscan) {
   EXPECT_EQ(t.of(TrafficClass::kTcpSyn), 600u);
   EXPECT_EQ(t.syn_with_masscan, 600u);
   EXPECT_EQ(t.of(kFpMasscan), 600u);
+  EXPECT_EQ(t.of(kFpLargeScale), 600u);  // TTL 255, window 1024, no options
   EXPECT_EQ(t.of(kFpZmap), 0u);
   EXPECT_EQ(t.of(kFpMirai), 0u);
   EXPECT_EQ(t.of(kFpNmap), 0u);
