@@ -46,6 +46,10 @@ class CaptureSource {
 /// never by name. Memory stays bounded whatever the file size. Throws CaptureOpenError.
 std::unique_ptr<CaptureSource> open_capture_file(const std::string& path);
 
+/// Like open_capture_file over bytes in memory (fuzzing, tests); `bytes` must outlive
+/// the source, and `name` stands for the path in info() and messages.
+std::unique_ptr<CaptureSource> open_capture_memory(Bytes bytes, const std::string& name);
+
 /// Live capture statistics from the kernel (pcap_stats).
 struct LiveStats {
   std::uint64_t received = 0;
