@@ -108,7 +108,11 @@ TEST_P(PcapFormats, EveryFrameExact) {
 
 INSTANTIATE_TEST_SUITE_P(ByteOrderAndResolution, PcapFormats,
                          ::testing::Values(PcapCase{false, false}, PcapCase{false, true},
-                                           PcapCase{true, false}, PcapCase{true, true}));
+                                           PcapCase{true, false}, PcapCase{true, true}),
+                         [](const ::testing::TestParamInfo<PcapCase>& param_info) {
+                           return std::string(param_info.param.big ? "BigEndian" : "LittleEndian") +
+                                  (param_info.param.ns ? "Nanoseconds" : "Microseconds");
+                         });
 
 /// Two sections, the second in the other byte order; interfaces with different
 /// link types and resolutions; EPB, SPB, obsolete PB and skipped unknown blocks.
