@@ -104,7 +104,7 @@ constexpr ReportStrings kEnglish{
         "With research scanning excluded, {0} was the most targeted port at {1}% of the packets.",
     .f_mirai = "{0} Mirai-type packets came from {1} source addresses ({2}% of all packets).",
     .f_mirai_country = "The largest source region of Mirai-type packets was {0} ({1}%).",
-    .f_focus = "From {0}, {1} Mirai-type packets were observed from {2} addresses, ranking {3} "
+    .f_focus = "Mirai-type packets from {0}: {1} packets from {2} source addresses, ranked {3} "
                "among source regions.",
     .f_focus_unranked = "No Mirai-type packets from {0} were observed ({1} packets).",
     .f_focus_trend_up = "Its 7-day average rose from {1} to {2} packets per day over the period.",
