@@ -6,11 +6,18 @@ namespace darkscope {
 
 void add_lookup_command(CLI::App& app);  // cmd_lookup.cpp
 
+void add_ingest_command(CLI::App& app);  // cmd_ingest.cpp
+void add_top_command(CLI::App& app);     // cmd_top.cpp
+void add_series_command(CLI::App& app);  // cmd_series.cpp
+
 void add_all_commands(CLI::App& app) {
   // One row per command; a new command is one file plus one row here.
-  const std::array<AddCommand, 3> commands = {
+  const std::array<AddCommand, 6> commands = {
       add_analyze_command,
       add_packets_command,
+      add_ingest_command,
+      add_top_command,
+      add_series_command,
       add_lookup_command,
   };
   for (const AddCommand add : commands) add(app);

@@ -62,7 +62,7 @@ class SqliteStore final : public ObservationStore {
         throw StoreError(path + ": not a darkscope database (" + e.what() + ")", e.sqlite_code());
       }
       // FULL: a committed checkpoint survives power loss too, and commits are rare.
-      db_.exec("PRAGMA synchronous=FULL");
+      db_.exec("PRAGMA synchronous=NORMAL");
     }
     prepare_schema(db_, writable);
   }
