@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 
 #include "enrich_test_support.hpp"
 
@@ -117,16 +118,20 @@ TEST(AsnTable, RealPackageFiles) {
   REQUIRE_REPO_DATA();
   AsnTable t;
   std::vector<std::string> warnings;
+  const std::clock_t c0 = std::clock();
   const auto t0 = std::chrono::steady_clock::now();
   const auto n4 = t.load_file(test::repo_data("asn/asn-ipv4.csv"), warnings);
   const auto t1 = std::chrono::steady_clock::now();
+  const std::clock_t c1 = std::clock();
   const auto n6 = t.load_file(test::repo_data("asn/asn-ipv6.csv"), warnings);
   t.finish();
   const auto t2 = std::chrono::steady_clock::now();
   EXPECT_TRUE(warnings.empty()) << warnings.front();
   EXPECT_EQ(n4, 411961u);  // wc -l of the package's files
   EXPECT_EQ(n6, 103197u);
-  std::printf("asn-ipv4.csv: %zu ranges in %.0f ms; asn-ipv6.csv: %zu ranges in %.0f ms\n", n4,
+  std::printf("asn-ipv4.csv: %zu ranges in %.0f ms CPU; ", n4,
+              1000.0 * static_cast<double>(c1 - c0) / CLOCKS_PER_SEC);
+  std::printf("wall: asn-ipv4.csv: %zu ranges in %.0f ms; asn-ipv6.csv: %zu ranges in %.0f ms\n", n4,
               std::chrono::duration<double, std::milli>(t1 - t0).count(), n6,
               std::chrono::duration<double, std::milli>(t2 - t1).count());
   // First rows of each file.
