@@ -20,12 +20,15 @@ struct ClassifyOptions {
 /// The fingerprint bits of a decoded packet (0 for packets that are not probes).
 [[nodiscard]] std::uint16_t fingerprints_of(const PacketRecord& r,
                                             const ClassifyOptions& options) noexcept;
+/// The same, with the class already known (saves classifying twice).
+[[nodiscard]] std::uint16_t fingerprints_of(const PacketRecord& r, TrafficClass cls,
+                                            const ClassifyOptions& options) noexcept;
 
 /// True when a fixed header was cut short or no IP header could be read (SPEC.md).
 [[nodiscard]] bool is_malformed(const PacketRecord& r) noexcept;
 
 /// One tool fingerprint: its name (as in kFingerprintNames), its bit, and the rule.
-/// The rule sees only packets that are not malformed, with their class already known.
+/// The rule sees only probes (tcp-syn, udp, icmp-request), with their class known.
 struct FingerprintRule {
   std::string_view name;
   Fingerprint bit;
@@ -45,7 +48,7 @@ class Classifier {
     // to be outside: it is observed, and malformed.
     r.observed = r.ip_version == 0 || darknet_.contains(r.dst);
     r.traffic_class = traffic_class_of(r);
-    r.fingerprints = fingerprints_of(r, options_);
+    r.fingerprints = fingerprints_of(r, r.traffic_class, options_);
   }
   [[nodiscard]] const PrefixSet& darknet() const noexcept { return darknet_; }
   [[nodiscard]] const ClassifyOptions& options() const noexcept { return options_; }

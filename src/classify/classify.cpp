@@ -125,8 +125,17 @@ TrafficClass traffic_class_of(const PacketRecord& r) noexcept {
 std::span<const FingerprintRule> fingerprint_rules() noexcept { return kFingerprintRules; }
 
 std::uint16_t fingerprints_of(const PacketRecord& r, const ClassifyOptions& options) noexcept {
-  const TrafficClass cls = traffic_class_of(r);
-  if (cls == TrafficClass::kMalformed) return 0;
+  return fingerprints_of(r, traffic_class_of(r), options);
+}
+
+std::uint16_t fingerprints_of(const PacketRecord& r, TrafficClass cls,
+                              const ClassifyOptions& options) noexcept {
+  // Every rule is about probes (tcp-syn, udp, icmp-request): skip the table for
+  // the rest, which is most of a darknet's backscatter.
+  if (cls != TrafficClass::kTcpSyn && cls != TrafficClass::kUdp &&
+      cls != TrafficClass::kIcmpRequest) {
+    return 0;
+  }
   std::uint16_t bits = 0;
   for (const FingerprintRule& rule : kFingerprintRules) {
     if (rule.matches(r, cls, options)) bits |= rule.bit;

@@ -14,7 +14,10 @@ namespace darkscope {
 
 /// Folds a running sum to 16 bits (ones' complement addition, not inverted).
 [[nodiscard]] inline std::uint16_t checksum_fold(std::uint64_t sum) noexcept {
-  while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffffffffu) + (sum >> 32);  // < 2^33
+  sum = (sum & 0xffffu) + (sum >> 16);      // < 2^17 + 2^16
+  sum = (sum & 0xffffu) + (sum >> 16);      // < 2^16 + 2
+  sum = (sum & 0xffffu) + (sum >> 16);
   return static_cast<std::uint16_t>(sum);
 }
 

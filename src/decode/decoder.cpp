@@ -3,6 +3,8 @@
 #include "decode/decoder.hpp"
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 
 #include "decode/checksum.hpp"
 
@@ -312,6 +314,12 @@ inline void flag_short_datagram(PacketRecord& out) noexcept {
                                                   : kAnIpTotalLengthMismatch;
 }
 
+inline void set_v4_mapped(IpAddress& a, const std::uint8_t* network_order) noexcept {
+  a.bytes[10] = 0xff;
+  a.bytes[11] = 0xff;
+  std::memcpy(a.bytes.data() + 12, network_order, 4);
+}
+
 void decode_ipv4(Bytes packet, PacketRecord& out) noexcept {
   const std::uint8_t* p = packet.data();
   const std::size_t n = packet.size();
@@ -333,11 +341,11 @@ void decode_ipv4(Bytes packet, PacketRecord& out) noexcept {
   out.fragment_offset = frag & 0x1fff;
   out.ttl = p[8];
   out.protocol = p[9];
-  const std::uint32_t src = load_be32(p + 12);
-  const std::uint32_t dst = load_be32(p + 16);
-  out.src = IpAddress::v4(src);
-  out.dst = IpAddress::v4(dst);
-  if (src == dst) out.anomalies |= kAnLandAttack;
+  // The record was cleared: only the IPv4-mapped marker and the address itself
+  // need writing (IpAddress::v4 would rebuild all 16 bytes).
+  set_v4_mapped(out.src, p + 12);
+  set_v4_mapped(out.dst, p + 16);
+  if (load_be32(p + 12) == load_be32(p + 16)) out.anomalies |= kAnLandAttack;
 
   std::size_t header_len = std::size_t{p[0] & 0x0fu} * 4;
   if (header_len < 20) {
@@ -520,15 +528,24 @@ DecodeStatus decode_link(std::uint16_t link_type, Bytes d, PacketRecord& out) no
   }
 }
 
-/// Clears every decoded field of `out`, keeping the capture fields.
+// The capture fields come first in PacketRecord; everything from `src` on is
+// decoded and cleared per packet with one memset (cheaper than building a fresh
+// record and copying it), then the few non-zero defaults are restored.
+constexpr std::size_t kDecodedBegin = offsetof(PacketRecord, src);
+static_assert(offsetof(PacketRecord, link_type) < kDecodedBegin &&
+              offsetof(PacketRecord, sensor_id) < kDecodedBegin &&
+              offsetof(PacketRecord, captured_len) < kDecodedBegin &&
+              offsetof(PacketRecord, wire_len) < kDecodedBegin &&
+              offsetof(PacketRecord, ts_ns) < kDecodedBegin,
+              "capture fields must precede the decoded ones");
+
+/// Clears every decoded field of `out` to PacketRecord's defaults, keeping the capture fields.
 inline void reset_decoded(PacketRecord& out) noexcept {
-  PacketRecord fresh;
-  fresh.ts_ns = out.ts_ns;
-  fresh.wire_len = out.wire_len;
-  fresh.captured_len = out.captured_len;
-  fresh.sensor_id = out.sensor_id;
-  fresh.link_type = out.link_type;
-  out = fresh;
+  std::memset(reinterpret_cast<unsigned char*>(&out) + kDecodedBegin, 0,
+              sizeof(PacketRecord) - kDecodedBegin);
+  out.tcp_options.window_scale = TcpOptionsSummary{}.window_scale;
+  out.traffic_class = PacketRecord{}.traffic_class;
+  out.status = PacketRecord{}.status;
 }
 
 }  // namespace
