@@ -13,6 +13,10 @@ namespace darkscope {
 /// throws, never reads past the frame. Returns kNonIp for frames that carry no IP
 /// (ARP, LLDP, ...) and kUnsupportedLink for link types it cannot read; cut-short
 /// fixed headers become truncated_* anomalies (classify makes them `malformed`).
+/// A frame too short for its own link header is kNonIp with the anomaly
+/// truncated_link_header: no IP can be read from it, so it is counted with the
+/// non-IP frames rather than as a malformed observation. The caller's sensor_id
+/// is kept (a frame does not carry one); a wire_len of 0 means "all captured".
 DecodeStatus decode_frame(const Frame& frame, PacketRecord& out) noexcept;
 
 /// Decodes bytes that start with an IPv4 or IPv6 header (raw IP link types).

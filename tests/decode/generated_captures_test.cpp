@@ -4,8 +4,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "classify/classifier.hpp"
 #include "decode/decoder.hpp"
@@ -18,19 +21,36 @@ namespace fs = std::filesystem;
 
 const std::string kDir = DARKSCOPE_TEST_CAPTURES_DIR;
 
+/// Generates the captures once per script change. ctest runs each case in its own
+/// process, maybe in parallel: each generates into a private directory and moves
+/// it into place, so no case ever reads a half-written file.
+bool generate_captures() {
+  const fs::path script = fs::path(DARKSCOPE_SOURCE_DIR) / "tools" / "gen_test_captures.py";
+  const fs::path dir(kDir);
+  const fs::path stamp = dir / ".generated";
+  std::error_code ec;
+  if (fs::exists(stamp) && fs::last_write_time(stamp) >= fs::last_write_time(script)) return true;
+  const fs::path tmp = dir.string() + ".tmp." + std::to_string(::getpid());
+  fs::create_directories(dir.parent_path());
+  const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  const std::string cmd = python + " " + script.string() + " " + tmp.string() + " > " +
+                          tmp.string() + ".log 2>&1";
+  if (std::system(cmd.c_str()) != 0) return false;
+  fs::remove(tmp.string() + ".log", ec);
+  { std::ofstream(tmp / ".generated") << "tools/gen_test_captures.py\n"; }
+  fs::remove_all(dir, ec);
+  fs::rename(tmp, dir, ec);
+  if (ec) fs::remove_all(tmp, ec);  // another process moved its copy in first
+  return fs::exists(stamp);
+}
+
 class GeneratedCaptures : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-    const std::string cmd = python + " " + DARKSCOPE_SOURCE_DIR "/tools/gen_test_captures.py " +
-                            kDir + " > " + kDir + ".log 2>&1";
-    fs::create_directories(fs::path(kDir).parent_path());
-    generated_ = std::system(cmd.c_str()) == 0;
-  }
+  static void SetUpTestSuite() { generated_ = generate_captures(); }
   void SetUp() override {
     if (!generated_) {
       GTEST_SKIP() << "tools/gen_test_captures.py did not run (python3-scapy missing?); see "
-                   << kDir << ".log";
+                   << kDir << ".tmp.*.log";
     }
   }
   static inline bool generated_ = false;
