@@ -89,7 +89,7 @@ TEST_P(PcapFormats, EveryFrameExact) {
   EXPECT_TRUE(info.complete);
   EXPECT_TRUE(info.error.empty());
 
-  // The same bytes from a file (mapped) and through each compressor (streamed).
+  // The same bytes from a file and through each compressor.
   const std::string path = test::write_temp_file("plain.pcap", w.data());
   auto file = open_capture_file(path);
   EXPECT_EQ(read_all(*file), expected);
@@ -246,7 +246,7 @@ TEST(Streaming, FramesAcrossBufferRefills) {
   check(*open_capture_memory(Bytes(gz.data(), gz.size()), "gz"), "gzip stream");
   const ByteVector zs = test::zstd_compress(w.data());
   check(*open_capture_memory(Bytes(zs.data(), zs.size()), "zst"), "zstd stream");
-  check(*open_capture_file(test::write_temp_file("big.pcap", w.data())), "mapped file");
+  check(*open_capture_file(test::write_temp_file("big.pcap", w.data())), "regular file");
   // A pipe is not a regular file: it takes the streamed read() path.
   const std::string fifo = test::write_temp_file("fifo_base", {}) + ".fifo";
   std::filesystem::remove(fifo);
