@@ -215,6 +215,12 @@ Ipv6Chain walk_ipv6_chain(const std::uint8_t* p, std::size_t end, std::uint8_t f
       // The 32-bit identification does not fit ip_id: keep its low half.
       c.fragment_id = static_cast<std::uint16_t>(load_be32(p + c.offset + 4));
       c.has_fragment_header = true;
+      if (c.fragment_offset != 0) {
+        // What follows a later fragment's header is payload, not more headers.
+        c.next = p[c.offset];
+        c.offset += len;
+        return c;
+      }
     }
     c.next = p[c.offset];
     c.offset += len;

@@ -375,6 +375,19 @@ TEST(DecodeIpv6, FragmentHeader) {
   EXPECT_EQ(traffic_class_of(r), TrafficClass::kOther);
 }
 
+TEST(DecodeIpv6, LaterFragmentPayloadIsNotWalkedAsHeaders) {
+  // Offset 8 (64 bytes), next header "destination options": the bytes after the
+  // fragment header are the middle of that header or of data, never a header.
+  const Buf later = {60, 0, 0x00, 0x40, 0, 0, 0, 1};
+  const PacketRecord r =
+      test::decode_bytes(test::ipv6_packet(44, later, 0, Buf(12, 0xff)), kLinkRaw);
+  EXPECT_EQ(r.anomalies, 0u);
+  EXPECT_EQ(r.protocol, 60);
+  EXPECT_EQ(r.fragment_offset, 8);
+  EXPECT_EQ(r.payload_len, 12);
+  EXPECT_EQ(traffic_class_of(r), TrafficClass::kOther);
+}
+
 TEST(DecodeIpv6, ChainLimit) {
   Buf ext;
   for (int i = 0; i < 9; ++i) {
