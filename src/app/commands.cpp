@@ -5,6 +5,7 @@
 namespace darkscope {
 
 void add_lookup_command(CLI::App& app);  // cmd_lookup.cpp
+void add_synth_command(CLI::App& app);   // cmd_synth.cpp
 
 void add_ingest_command(CLI::App& app);  // cmd_ingest.cpp
 void add_top_command(CLI::App& app);     // cmd_top.cpp
@@ -12,13 +13,14 @@ void add_series_command(CLI::App& app);  // cmd_series.cpp
 
 void add_all_commands(CLI::App& app) {
   // One row per command; a new command is one file plus one row here.
-  const std::array<AddCommand, 6> commands = {
+  const std::array<AddCommand, 7> commands = {
       add_analyze_command,
       add_packets_command,
       add_ingest_command,
       add_top_command,
       add_series_command,
       add_lookup_command,
+      add_synth_command,
   };
   for (const AddCommand add : commands) add(app);
 }
