@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/cmd_events.hpp"
 #include "app/commands.hpp"
 #include "app/enrich_options.hpp"
 #include "app/pipeline.hpp"
@@ -33,6 +34,7 @@ struct IngestOptions {
   int keep_1h = 180;
   EnrichOptions enrich;
   bool no_enrich = false;
+  EventFlags events;
 };
 
 /// One capture waiting in the pipeline: where it resumes and what it has counted.
@@ -47,6 +49,8 @@ class IngestSink : public PacketSink {
       : store_(store), aggregator_(aggregator), sensor_id_(sensor_id), policy_(policy) {}
 
   void add(const std::string& path, const CaptureState& state) { pending_[path].state = state; }
+  /// Scans and DoS attacks are looked for in the packets of the captures ingested.
+  void set_events(EventRecorder* events) { events_ = events; }
 
   void on_file_begin(const CaptureInfo& info) override {
     auto it = pending_.find(info.path);
@@ -58,6 +62,7 @@ class IngestSink : public PacketSink {
   }
   void on_packet(const PacketRecord& r) override {
     if (current_ != nullptr) current_->ingest->on_packet(r);
+    if (current_ != nullptr && events_ != nullptr) events_->on_packet(r);
   }
   void on_file_end(const CaptureInfo& info) override {
     if (current_ == nullptr) return;
@@ -83,6 +88,7 @@ class IngestSink : public PacketSink {
   CheckpointPolicy policy_;
   std::map<std::string, PendingCapture> pending_;
   PendingCapture* current_ = nullptr;
+  EventRecorder* events_ = nullptr;
 };
 
 int run_ingest(const IngestOptions& o) {
@@ -116,12 +122,21 @@ int run_ingest(const IngestOptions& o) {
                                    std::to_string(static_cast<long long>(sensor.ipv4_size)) +
                                    " IPv4 addresses)").c_str());
 
+  std::unique_ptr<EventsStore> events_store;
+  std::unique_ptr<EventRecorder> events;
+  if (!o.events.disabled) {
+    events_store = std::make_unique<EventsStore>(o.db, true);
+    events = std::make_unique<EventRecorder>(*events_store, sensor_id, p.darknet.ipv4_size(),
+                                             o.events.options());
+  }
+
   int status = 0;
   PipelineResult result;
   if (!o.interface.empty()) {
     CheckpointPolicy live_policy;
     live_policy.boundary_s = kBin5m;  // every 5-minute bin is written as it closes
     IngestSink sink(*store, aggregator, sensor_id, live_policy);
+    sink.set_events(events.get());
     const auto start = std::chrono::system_clock::now().time_since_epoch();
     const std::string id = "live:" + o.interface + ":" +
                            std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(start).count());
@@ -132,6 +147,7 @@ int run_ingest(const IngestOptions& o) {
     result = run_live(o.interface, p, sink, stop);
   } else {
     IngestSink sink(*store, aggregator, sensor_id, CheckpointPolicy{});
+    sink.set_events(events.get());
     std::vector<std::string> to_read;
     std::set<std::string> hashes;
     for (const std::string& path : o.files) {
@@ -166,6 +182,13 @@ int run_ingest(const IngestOptions& o) {
     }
     std::fflush(stdout);
     if (!to_read.empty()) result = run_files(to_read, p, sink);
+  }
+  if (events) {
+    events->finish();  // after the day counts are committed: the surge check reads them
+    std::printf("events: %llu scan(s), %llu DoS attack(s), %llu port surge(s) found\n",
+                static_cast<unsigned long long>(events->scans_written()),
+                static_cast<unsigned long long>(events->dos_written()),
+                static_cast<unsigned long long>(events->surges_found()));
   }
   store->refresh_rollups();
   const std::uint64_t removed = store->apply_retention({o.keep_5m, o.keep_1h});
@@ -203,6 +226,7 @@ void add_ingest_command(CLI::App& app) {
                 "Mirai fingerprint also requires source port > 1024");
   cmd->add_flag("-q,--quiet", opts->quiet, "no progress line on stderr");
   add_enrich_options(cmd, opts->enrich, opts->no_enrich);
+  add_event_flags(cmd, opts->events);
   cmd->footer(
       "A capture is known by the SHA-256 of its content: one already ingested is skipped, one "
       "interrupted (kill, crash, full disk) resumes where its last commit ended.\nExit status: 0 "

@@ -500,7 +500,12 @@ void EventRecorder::on_packet(const PacketRecord& r) {
   if (day > last_day_s_) last_day_s_ = day;
   scan_.on_packet(r);
   dos_.on_packet(r);
-  if (scan_buffer_.size() + dos_buffer_.size() >= options_.max_buffered) commit();
+  if (last_commit_ns_ == INT64_MIN) last_commit_ns_ = r.ts_ns;
+  if (scan_buffer_.size() + dos_buffer_.size() >= options_.max_buffered ||
+      r.ts_ns - last_commit_ns_ >= options_.commit_interval_ns) {
+    commit();
+    last_commit_ns_ = r.ts_ns;
+  }
 }
 
 void EventRecorder::advance(std::int64_t now_ns) {

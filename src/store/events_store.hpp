@@ -122,6 +122,8 @@ struct EventOptions {
   DosOptions dos;
   SurgeOptions surge;
   std::size_t max_buffered = 100'000;  ///< events held before they are written
+  /// Packet time between writes, so that live runs show events while they run.
+  std::int64_t commit_interval_ns = 300 * 1'000'000'000LL;
 };
 
 /// The ingest hook: runs the scan and DoS detectors over every packet, writes
@@ -155,6 +157,7 @@ class EventRecorder {
   std::vector<DosEvent> dos_buffer_;
   ScanDetector scan_;
   DosDetector dos_;
+  std::int64_t last_commit_ns_ = INT64_MIN;
   std::int64_t first_day_s_ = INT64_MAX;
   std::int64_t last_day_s_ = INT64_MIN;
   std::uint64_t scans_written_ = 0;

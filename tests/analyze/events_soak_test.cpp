@@ -1,6 +1,9 @@
 // Millions of distinct sources pass through the detectors: memory stays bounded.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -89,6 +92,53 @@ TEST(EventsSoak, MillionsOfSourcesStayWithinTheBound) {
               static_cast<unsigned long long>(scans), peak_scan_bytes,
               sizeof(ScanDetector::Entry), peak_profile_bytes, sizeof(ProfileTracker::Entry),
               rss_after - rss_before);
+}
+
+}  // namespace
+}  // namespace darkscope
+
+namespace darkscope {
+namespace {
+
+// The figure docs/PERFORMANCE.md quotes: 10 million distinct sources, one probe
+// each, 1 ms apart (10,000 s of packet time), through the scan detector with its
+// default bounds (600 s idle, 4 million active) and through one with no bound at
+// all. Run by hand in a Release build:
+//   events_test --gtest_also_run_disabled_tests --gtest_filter='EventsSoak.DISABLED_*'
+TEST(EventsSoak, DISABLED_TenMillionSources) {
+  constexpr std::uint32_t kSources = 10'000'000;
+  for (const bool bounded : {true, false}) {
+    ScanOptions so;
+    if (!bounded) {
+      so.max_active = kSources;
+      so.idle_timeout_ns = INT64_MAX / 4;
+    }
+    std::uint64_t scans = 0;
+    ScanDetector scan(so, 65536.0, [&](const ScanEvent&) { ++scans; });
+    const std::size_t rss_before = rss_kib();
+    std::size_t peak = 0;
+    std::size_t peak_active = 0;
+    PacketRecord r = events_test::probe(kT0, 0, "1.0.0.0", IpAddress::v4(0x0A000001u), 23);
+    const auto start = std::chrono::steady_clock::now();
+    for (std::uint32_t i = 0; i < kSources; ++i) {
+      r.ts_ns = kT0 + static_cast<std::int64_t>(i) * 1'000'000;
+      r.src = IpAddress::v4(0x01000000u + i);
+      r.dst = IpAddress::v4(0x0A000000u + (i & 0xFFFF));
+      scan.on_packet(r);
+      if ((i & 0xFFFF) == 0) {
+        peak = std::max(peak, scan.memory_bytes());
+        peak_active = std::max(peak_active, scan.active());
+      }
+    }
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("[ 10M ] %s: peak active %zu, table %.1f MiB, RSS +%.1f MiB, %.2f M packets/s\n",
+                bounded ? "default bounds" : "no bound", peak_active,
+                static_cast<double>(peak) / 1048576.0,
+                static_cast<double>(rss_kib() - rss_before) / 1024.0, kSources / secs / 1e6);
+    scan.flush();
+    EXPECT_EQ(scans, kSources);
+  }
 }
 
 }  // namespace
