@@ -20,8 +20,10 @@ using capture_detail::Compression;
 
 /// Larger than any real captured length (libpcap's own bound for most link types).
 constexpr std::uint32_t kMaxCaplen = 256 * 1024;
-/// Read buffer of the streamed path; also the largest block that must sit contiguous.
+/// Largest read buffer, so the largest block that must sit contiguous in memory.
 constexpr std::size_t kBufferSize = std::size_t{4} << 20;
+/// The buffer starts this small and grows only for blocks that need more.
+constexpr std::size_t kInitialBuffer = std::size_t{1} << 20;
 /// Any pcapng block longer than this is taken as a corrupt length.
 constexpr std::uint32_t kMaxBlockLength = std::uint32_t{64} << 20;
 constexpr std::size_t kMaxInterfaces = 65536;
@@ -44,7 +46,7 @@ class Cursor {
  public:
   explicit Cursor(Bytes view) noexcept : data_(view.data()), end_(view.size()) {}
   explicit Cursor(std::unique_ptr<ByteStream> stream)
-      : stream_(std::move(stream)), storage_(new std::uint8_t[kBufferSize]) {
+      : stream_(std::move(stream)), storage_(new std::uint8_t[kInitialBuffer]), capacity_(kInitialBuffer) {
     data_ = storage_.get();
   }
   Cursor(Cursor&& other) noexcept { *this = std::move(other); }
@@ -55,6 +57,7 @@ class Cursor {
     std::swap(base_, other.base_);
     std::swap(stream_, other.stream_);
     std::swap(storage_, other.storage_);
+    std::swap(capacity_, other.capacity_);
     std::swap(eof_, other.eof_);
     return *this;
   }
@@ -84,8 +87,9 @@ class Cursor {
       pos_ = 0;
       end_ = kept;
     }
+    if (n > capacity_) grow(n);
     while (end_ < n) {
-      const std::size_t want = std::min(kBufferSize - end_, std::max(kReadChunk, n - end_));
+      const std::size_t want = std::min(capacity_ - end_, std::max(kReadChunk, n - end_));
       const std::size_t got = stream_->read(storage_.get() + end_, want);
       if (got == 0) {
         eof_ = true;
@@ -109,7 +113,7 @@ class Cursor {
     pos_ = end_ = 0;
     while (n > 0) {
       const std::size_t got =
-          stream_->read(storage_.get(), static_cast<std::size_t>(std::min<std::uint64_t>(n, kBufferSize)));
+          stream_->read(storage_.get(), static_cast<std::size_t>(std::min<std::uint64_t>(n, capacity_)));
       if (got == 0) {
         eof_ = true;
         return false;
@@ -121,12 +125,23 @@ class Cursor {
   }
 
  private:
+  /// Room for a block larger than any seen so far (rare: only huge blocks need it).
+  void grow(std::size_t n) {
+    const std::size_t capacity = std::min(kBufferSize, std::max(n, capacity_ * 2));
+    std::unique_ptr<std::uint8_t[]> bigger(new std::uint8_t[capacity]);
+    std::memcpy(bigger.get(), storage_.get(), end_);
+    storage_ = std::move(bigger);
+    data_ = storage_.get();
+    capacity_ = capacity;
+  }
+
   const std::uint8_t* data_ = nullptr;
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
   std::uint64_t base_ = 0;
   std::unique_ptr<ByteStream> stream_;
   std::unique_ptr<std::uint8_t[]> storage_;
+  std::size_t capacity_ = 0;
   bool eof_ = false;
 };
 

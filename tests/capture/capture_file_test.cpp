@@ -260,6 +260,27 @@ TEST(Streaming, FramesAcrossBufferRefills) {
   writer.join();
 }
 
+/// A packet block of about 2 MiB (long options) needs the buffer to grow past its
+/// initial size; the frames before and after it must be unaffected.
+TEST(Streaming, PacketBlockLargerThanTheInitialBuffer) {
+  test::PcapngWriter w(false);
+  w.section();
+  w.interface(1);
+  w.enhanced_packet(0, 1, payload(0, 70), 70);
+  w.long_enhanced_packet(0, payload(1, 1500), 32);
+  w.enhanced_packet(0, 3, payload(2, 80), 80);
+  const ByteVector gz = test::gzip_compress(w.data());
+  CaptureInfo info;
+  const auto frames = read_memory(gz, &info);
+  EXPECT_TRUE(info.complete) << info.error;
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[0].data, payload(0, 70));
+  EXPECT_EQ(frames[1].data, payload(1, 1500));
+  EXPECT_EQ(frames[1].ts_ns, 1000);
+  EXPECT_EQ(frames[2].data, payload(2, 80));
+  EXPECT_EQ(frames[2].ts_ns, 3000);
+}
+
 // --- damage --------------------------------------------------------------------------
 
 /// A pcap of n records of 100 bytes: record k starts at 24 + 116 k.

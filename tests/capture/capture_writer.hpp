@@ -127,6 +127,25 @@ class PcapngWriter {
     }
     end(start);
   }
+  /// An EPB made long by `comments` comment options of 65,532 bytes each.
+  void long_enhanced_packet(std::uint32_t interface_id, const ByteVector& data, int comments) {
+    auto start = begin(6);
+    w_.u32(interface_id);
+    w_.u32(0);
+    w_.u32(1);
+    w_.u32(static_cast<std::uint32_t>(data.size()));
+    w_.u32(static_cast<std::uint32_t>(data.size()));
+    w_.bytes(data);
+    w_.pad4();
+    for (int i = 0; i < comments; ++i) {
+      w_.u16(1);
+      w_.u16(65532);
+      for (int k = 0; k < 65532; ++k) w_.u8('c');
+    }
+    w_.u16(0);
+    w_.u16(0);
+    end(start);
+  }
   void simple_packet(const ByteVector& data, std::uint32_t wire_len) {
     auto start = begin(3);
     w_.u32(wire_len);
