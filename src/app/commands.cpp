@@ -14,10 +14,12 @@ void add_series_command(CLI::App& app);  // cmd_series.cpp
 void add_events_command(CLI::App& app);  // cmd_events.cpp
 void add_source_command(CLI::App& app);  // cmd_source.cpp
 void add_feed_command(CLI::App& app);    // cmd_feed.cpp
+void add_honeypot_command(CLI::App& app);        // cmd_honeypot.cpp
+void add_honeypot_stats_command(CLI::App& app);  // cmd_honeypot.cpp
 
 void add_all_commands(CLI::App& app) {
   // One row per command; a new command is one file plus one row here.
-  const std::array<AddCommand, 10> commands = {
+  const std::array<AddCommand, 12> commands = {
       add_analyze_command,
       add_packets_command,
       add_ingest_command,
@@ -28,6 +30,8 @@ void add_all_commands(CLI::App& app) {
       add_feed_command,
       add_lookup_command,
       add_synth_command,
+      add_honeypot_command,
+      add_honeypot_stats_command,
   };
   for (const AddCommand add : commands) add(app);
 }
