@@ -36,7 +36,7 @@ constexpr std::uint32_t kPcapngEpb = 0x00000006;
 
 /// Bytes asked of the stream per read: small enough that the buffer area being
 /// refilled stays in cache (measured faster than 4 MiB reads or mmap, see
-/// docs/PERFORMANCE.md).
+/// docs/CAPTURE.md).
 constexpr std::size_t kReadChunk = std::size_t{256} << 10;
 
 /// A window on the byte stream: bytes [pos_, end_) of data_ are available, and
