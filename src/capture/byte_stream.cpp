@@ -71,11 +71,16 @@ Compression sniff_compression(Bytes head) noexcept {
 
 const char* compression_name(Compression c) noexcept {
   switch (c) {
-    case Compression::kGzip: return "gzip";
-    case Compression::kZstd: return "zstd";
-    case Compression::kXz: return "xz";
-    case Compression::kBzip2: return "bzip2";
-    case Compression::kNone: break;
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kZstd:
+      return "zstd";
+    case Compression::kXz:
+      return "xz";
+    case Compression::kBzip2:
+      return "bzip2";
+    case Compression::kNone:
+      break;
   }
   return "none";
 }
@@ -139,8 +144,10 @@ class GzipStream final : public Decompressor {
     while (z_.avail_out == wanted) {
       if (!refill()) {
         if (!error_.empty()) break;
-        if (member_started_) fail("gzip data ends early (truncated)");
-        else done_ = true;
+        if (member_started_)
+          fail("gzip data ends early (truncated)");
+        else
+          done_ = true;
         break;
       }
       z_.next_in = input_.get() + input_begin_;
@@ -158,7 +165,8 @@ class GzipStream final : public Decompressor {
         }
         inflateReset(&z_);
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        fail(std::string("gzip data corrupt (") + (z_.msg != nullptr ? z_.msg : "inflate error") + ")");
+        fail(std::string("gzip data corrupt (") + (z_.msg != nullptr ? z_.msg : "inflate error") +
+             ")");
         break;
       }
     }
@@ -183,8 +191,10 @@ class ZstdStream final : public Decompressor {
     ZSTD_outBuffer output{out, capacity, 0};
     while (output.pos == 0) {
       if (!refill()) {
-        if (frame_open_) fail("zstd data ends early (truncated)");
-        else done_ = error_.empty();
+        if (frame_open_)
+          fail("zstd data ends early (truncated)");
+        else
+          done_ = error_.empty();
         break;
       }
       ZSTD_inBuffer input{input_.get(), input_end_, input_begin_};
@@ -245,13 +255,20 @@ class XzStream final : public Decompressor {
   static constexpr std::uint64_t kMemoryLimit = std::uint64_t{256} << 20;
   static std::string describe(lzma_ret rc) {
     switch (rc) {
-      case LZMA_MEMLIMIT_ERROR: return "xz data needs more than 256 MiB to decompress";
-      case LZMA_FORMAT_ERROR: return "xz format error";
-      case LZMA_OPTIONS_ERROR: return "xz options not supported";
-      case LZMA_DATA_ERROR: return "xz data corrupt";
-      case LZMA_BUF_ERROR: return "xz data ends early (truncated)";
-      case LZMA_MEM_ERROR: return "xz out of memory";
-      default: return "xz decoder error " + std::to_string(static_cast<int>(rc));
+      case LZMA_MEMLIMIT_ERROR:
+        return "xz data needs more than 256 MiB to decompress";
+      case LZMA_FORMAT_ERROR:
+        return "xz format error";
+      case LZMA_OPTIONS_ERROR:
+        return "xz options not supported";
+      case LZMA_DATA_ERROR:
+        return "xz data corrupt";
+      case LZMA_BUF_ERROR:
+        return "xz data ends early (truncated)";
+      case LZMA_MEM_ERROR:
+        return "xz out of memory";
+      default:
+        return "xz decoder error " + std::to_string(static_cast<int>(rc));
     }
   }
   lzma_stream stream_ = LZMA_STREAM_INIT;
@@ -261,11 +278,15 @@ class XzStream final : public Decompressor {
 
 std::unique_ptr<ByteStream> make_decompressor(Compression c, std::unique_ptr<ByteStream> inner) {
   switch (c) {
-    case Compression::kGzip: return std::make_unique<GzipStream>(std::move(inner));
-    case Compression::kZstd: return std::make_unique<ZstdStream>(std::move(inner));
-    case Compression::kXz: return std::make_unique<XzStream>(std::move(inner));
+    case Compression::kGzip:
+      return std::make_unique<GzipStream>(std::move(inner));
+    case Compression::kZstd:
+      return std::make_unique<ZstdStream>(std::move(inner));
+    case Compression::kXz:
+      return std::make_unique<XzStream>(std::move(inner));
     case Compression::kBzip2:
-    case Compression::kNone: break;
+    case Compression::kNone:
+      break;
   }
   return inner;
 }

@@ -13,14 +13,14 @@ namespace darkscope {
 
 /// What a source is and how reading it went (the `files` entries of analyze --json).
 struct CaptureInfo {
-  std::string path;                   ///< file path, or the interface name
-  std::string format;                 ///< "pcap", "pcapng" or "live"
-  std::string compression = "none";   ///< "none", "gzip", "zstd" or "xz"
+  std::string path;                       ///< file path, or the interface name
+  std::string format;                     ///< "pcap", "pcapng" or "live"
+  std::string compression = "none";       ///< "none", "gzip", "zstd" or "xz"
   std::vector<std::uint16_t> link_types;  ///< in order of first appearance
-  std::uint64_t packets = 0;          ///< frames handed out so far
-  bool complete = true;               ///< false once damage was met
-  std::string error;                  ///< empty, or what went wrong (names the byte offset)
-  std::uint64_t error_offset = 0;     ///< offset of the damage in the (decompressed) stream
+  std::uint64_t packets = 0;              ///< frames handed out so far
+  bool complete = true;                   ///< false once damage was met
+  std::string error;                      ///< empty, or what went wrong (names the byte offset)
+  std::uint64_t error_offset = 0;         ///< offset of the damage in the (decompressed) stream
 };
 
 /// The input cannot be read at all (missing, unreadable, not a capture). Its

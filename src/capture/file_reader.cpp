@@ -46,7 +46,9 @@ class Cursor {
  public:
   explicit Cursor(Bytes view) noexcept : data_(view.data()), end_(view.size()) {}
   explicit Cursor(std::unique_ptr<ByteStream> stream)
-      : stream_(std::move(stream)), storage_(new std::uint8_t[kInitialBuffer]), capacity_(kInitialBuffer) {
+      : stream_(std::move(stream)),
+        storage_(new std::uint8_t[kInitialBuffer]),
+        capacity_(kInitialBuffer) {
     data_ = storage_.get();
   }
   Cursor(Cursor&& other) noexcept { *this = std::move(other); }
@@ -74,7 +76,9 @@ class Cursor {
   [[nodiscard]] std::uint64_t raw_bytes() const noexcept {
     return stream_ ? stream_->raw_bytes() : offset();
   }
-  [[nodiscard]] std::string stream_error() const { return stream_ ? stream_->error() : std::string(); }
+  [[nodiscard]] std::string stream_error() const {
+    return stream_ ? stream_->error() : std::string();
+  }
 
   /// Makes at least n bytes (n <= kBufferSize) available; false when the stream ends first.
   bool fill(std::size_t n) {
@@ -112,8 +116,8 @@ class Cursor {
     base_ += end_;
     pos_ = end_ = 0;
     while (n > 0) {
-      const std::size_t got =
-          stream_->read(storage_.get(), static_cast<std::size_t>(std::min<std::uint64_t>(n, capacity_)));
+      const std::size_t got = stream_->read(
+          storage_.get(), static_cast<std::size_t>(std::min<std::uint64_t>(n, capacity_)));
       if (got == 0) {
         eof_ = true;
         return false;
@@ -288,8 +292,12 @@ struct Interface {
   [[nodiscard]] std::int64_t to_ns(std::uint64_t ticks) const noexcept {
     std::uint64_t ns = 0;
     switch (scale) {
-      case Scale::kMultiply: ns = ticks * factor; break;
-      case Scale::kDivide: ns = ticks / factor; break;
+      case Scale::kMultiply:
+        ns = ticks * factor;
+        break;
+      case Scale::kDivide:
+        ns = ticks / factor;
+        break;
       case Scale::kBinary:
         ns = static_cast<std::uint64_t>((Uint128{ticks} * 1'000'000'000u) >> shift);
         break;
@@ -307,60 +315,62 @@ class PcapngReader final : public FileSource {
   }
 
   bool next(Frame& frame) override {
-    for (;;) {
-      if (!seek_packet_block()) return false;
-      const std::uint8_t* block = cursor_.here();
-      const std::uint32_t length = pending_length_;
-      pending_length_ = 0;
-      const std::uint32_t type = u32(block);
-      if (type == kPcapngEpb || type == kPcapngPb) [[likely]] {
-        if (length < 32) return damage(cursor_.offset(), "bad block length " + std::to_string(length) + " for a packet block");
-        const std::uint32_t id = type == kPcapngEpb ? u32(block + 8) : u16(block + 8);
-        const std::uint32_t caplen = u32(block + 20);
-        if (id >= interfaces_.size()) [[unlikely]] {
-          return damage(cursor_.offset(), "packet block for interface " + std::to_string(id) +
-                                              " but only " + std::to_string(interfaces_.size()) +
-                                              " interfaces are described");
-        }
-        if (caplen > kMaxCaplen) [[unlikely]] {
-          return damage(cursor_.offset(), "absurd captured length " + std::to_string(caplen) +
-                                              " (more than " + std::to_string(kMaxCaplen) +
-                                              ") in the packet block");
-        }
-        if (std::size_t{32} + caplen > length) [[unlikely]] {
-          return damage(cursor_.offset(), "captured length " + std::to_string(caplen) +
-                                              " runs past the end of the block of length " +
-                                              std::to_string(length));
-        }
-        const Interface& iface = interfaces_[id];
-        const std::uint64_t ticks = (std::uint64_t{u32(block + 12)} << 32) | u32(block + 16);
-        frame.data = Bytes(block + 28, caplen);
-        frame.ts_ns = iface.to_ns(ticks);
-        frame.wire_len = u32(block + 24);
-        frame.link_type = iface.link_type;
-        frame.interface_id = static_cast<std::uint16_t>(id);
-      } else {  // simple packet block: interface 0, no timestamp
-        if (length < 16) return damage(cursor_.offset(), "bad block length " + std::to_string(length) + " for a simple packet block");
-        if (interfaces_.empty()) {
-          return damage(cursor_.offset(), "simple packet block before any interface description");
-        }
-        const Interface& iface = interfaces_[0];
-        std::uint32_t caplen = std::min(u32(block + 8), length - 16);
-        if (iface.snaplen != 0) caplen = std::min(caplen, iface.snaplen);
-        if (caplen > kMaxCaplen) {
-          return damage(cursor_.offset(), "absurd captured length " + std::to_string(caplen) +
-                                              " in the simple packet block");
-        }
-        frame.data = Bytes(block + 12, caplen);
-        frame.ts_ns = 0;
-        frame.wire_len = u32(block + 8);
-        frame.link_type = iface.link_type;
-        frame.interface_id = 0;
+    if (!seek_packet_block()) return false;
+    const std::uint8_t* block = cursor_.here();
+    const std::uint32_t length = pending_length_;
+    pending_length_ = 0;
+    const std::uint32_t type = u32(block);
+    if (type == kPcapngEpb || type == kPcapngPb) [[likely]] {
+      if (length < 32)
+        return damage(cursor_.offset(),
+                      "bad block length " + std::to_string(length) + " for a packet block");
+      const std::uint32_t id = type == kPcapngEpb ? u32(block + 8) : u16(block + 8);
+      const std::uint32_t caplen = u32(block + 20);
+      if (id >= interfaces_.size()) [[unlikely]] {
+        return damage(cursor_.offset(), "packet block for interface " + std::to_string(id) +
+                                            " but only " + std::to_string(interfaces_.size()) +
+                                            " interfaces are described");
       }
-      cursor_.advance(length);
-      ++info_.packets;
-      return true;
+      if (caplen > kMaxCaplen) [[unlikely]] {
+        return damage(cursor_.offset(), "absurd captured length " + std::to_string(caplen) +
+                                            " (more than " + std::to_string(kMaxCaplen) +
+                                            ") in the packet block");
+      }
+      if (std::size_t{32} + caplen > length) [[unlikely]] {
+        return damage(cursor_.offset(), "captured length " + std::to_string(caplen) +
+                                            " runs past the end of the block of length " +
+                                            std::to_string(length));
+      }
+      const Interface& iface = interfaces_[id];
+      const std::uint64_t ticks = (std::uint64_t{u32(block + 12)} << 32) | u32(block + 16);
+      frame.data = Bytes(block + 28, caplen);
+      frame.ts_ns = iface.to_ns(ticks);
+      frame.wire_len = u32(block + 24);
+      frame.link_type = iface.link_type;
+      frame.interface_id = static_cast<std::uint16_t>(id);
+    } else {  // simple packet block: interface 0, no timestamp
+      if (length < 16)
+        return damage(cursor_.offset(),
+                      "bad block length " + std::to_string(length) + " for a simple packet block");
+      if (interfaces_.empty()) {
+        return damage(cursor_.offset(), "simple packet block before any interface description");
+      }
+      const Interface& iface = interfaces_[0];
+      std::uint32_t caplen = std::min(u32(block + 8), length - 16);
+      if (iface.snaplen != 0) caplen = std::min(caplen, iface.snaplen);
+      if (caplen > kMaxCaplen) {
+        return damage(cursor_.offset(), "absurd captured length " + std::to_string(caplen) +
+                                            " in the simple packet block");
+      }
+      frame.data = Bytes(block + 12, caplen);
+      frame.ts_ns = 0;
+      frame.wire_len = u32(block + 8);
+      frame.link_type = iface.link_type;
+      frame.interface_id = 0;
     }
+    cursor_.advance(length);
+    ++info_.packets;
+    return true;
   }
 
  private:
@@ -415,17 +425,21 @@ class PcapngReader final : public FileSource {
       return damage(cursor_.offset(), "section header block with an unknown byte-order magic");
     }
     if (u32(cursor_.here() + 4) < 28) {
-      return damage(cursor_.offset(), "bad block length " + std::to_string(u32(cursor_.here() + 4)) +
-                                          " for a section header");
+      return damage(
+          cursor_.offset(),
+          "bad block length " + std::to_string(u32(cursor_.here() + 4)) + " for a section header");
     }
     interfaces_.clear();
     return true;
   }
 
   bool add_interface(const std::uint8_t* block, std::uint32_t length) {
-    if (length < 20) return damage(cursor_.offset(), "bad block length " + std::to_string(length) + " for an interface description");
+    if (length < 20)
+      return damage(cursor_.offset(),
+                    "bad block length " + std::to_string(length) + " for an interface description");
     if (interfaces_.size() >= kMaxInterfaces) {
-      return damage(cursor_.offset(), "more than " + std::to_string(kMaxInterfaces) + " interfaces");
+      return damage(cursor_.offset(),
+                    "more than " + std::to_string(kMaxInterfaces) + " interfaces");
     }
     Interface iface;
     iface.link_type = u16(block + 8);
@@ -492,26 +506,28 @@ std::unique_ptr<CaptureSource> make_reader(Cursor cursor, CaptureInfo info) {
     cursor.fill(12);
     const std::uint32_t order = cursor.available() >= 12 ? load_le32(cursor.here() + 8) : 0;
     if (order != 0x1A2B3C4D && order != 0x4D3C2B1A) {
-      throw CaptureOpenError(info.path + ": pcapng section header without a valid byte-order magic (first bytes: " +
-                             hex_bytes(head) + ")");
+      throw CaptureOpenError(
+          info.path + ": pcapng section header without a valid byte-order magic (first bytes: " +
+          hex_bytes(head) + ")");
     }
     info.format = "pcapng";
     return std::make_unique<PcapngReader>(std::move(cursor), std::move(info));
   }
-  std::string what = compressed ? info.compression + "-compressed, but the decompressed data is "
-                                : std::string();
+  std::string what =
+      compressed ? info.compression + "-compressed, but the decompressed data is " : std::string();
   if (head.empty()) {
     throw CaptureOpenError(info.path + ": " + what + "empty, not a pcap/pcapng capture");
   }
-  throw CaptureOpenError(info.path + ": " + what + "not a pcap/pcapng capture (first bytes: " +
-                         hex_bytes(head) + ")");
+  throw CaptureOpenError(info.path + ": " + what +
+                         "not a pcap/pcapng capture (first bytes: " + hex_bytes(head) + ")");
 }
 
 std::unique_ptr<CaptureSource> open_stream(std::unique_ptr<ByteStream> raw, CaptureInfo info) {
   auto replay = std::make_unique<capture_detail::ReplayStream>(std::move(raw));
   const Compression compression = capture_detail::sniff_compression(replay->head());
   if (compression == Compression::kBzip2) {
-    throw CaptureOpenError(info.path + ": bzip2-compressed captures are not supported (first bytes: " +
+    throw CaptureOpenError(info.path +
+                           ": bzip2-compressed captures are not supported (first bytes: " +
                            hex_bytes(replay->head()) + ")");
   }
   info.compression = capture_detail::compression_name(compression);
@@ -531,7 +547,8 @@ std::unique_ptr<CaptureSource> open_capture_file(const std::string& path) {
   if (fd < 0) throw CaptureOpenError(path + ": cannot open: " + std::strerror(errno));
   auto file = std::make_unique<capture_detail::FileStream>(fd);
   struct stat st {};
-  if (::fstat(fd, &st) != 0) throw CaptureOpenError(path + ": cannot stat: " + std::strerror(errno));
+  if (::fstat(fd, &st) != 0)
+    throw CaptureOpenError(path + ": cannot stat: " + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) throw CaptureOpenError(path + ": cannot read: is a directory");
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   CaptureInfo info;

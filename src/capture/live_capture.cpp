@@ -84,8 +84,8 @@ bool LiveCapture::next(Frame& frame) {
       ++s.info.packets;
       return true;
     }
-    if (rc == 0) continue;               // timeout: look at the stop flag again
-    if (rc == PCAP_ERROR_BREAK) break;   // pcap_breakloop from request_stop
+    if (rc == 0) continue;              // timeout: look at the stop flag again
+    if (rc == PCAP_ERROR_BREAK) break;  // pcap_breakloop from request_stop
     s.info.complete = false;
     s.info.error = "live capture on " + s.info.path + ": " + pcap_geterr(s.handle);
     return false;

@@ -20,7 +20,7 @@ using test::ByteVector;
 
 const fs::path kCorpus = DARKSCOPE_CORPUS_DIR;
 
-#define REQUIRE_CORPUS()                                                              \
+#define REQUIRE_CORPUS() \
   if (!fs::is_directory(kCorpus)) GTEST_SKIP() << "corpus not found at " << kCorpus
 
 struct SeenFrame {
@@ -33,7 +33,8 @@ struct SeenFrame {
 std::vector<SeenFrame> read_all(CaptureSource& source) {
   std::vector<SeenFrame> out;
   Frame f;
-  while (source.next(f)) out.push_back({ByteVector(f.data.begin(), f.data.end()), f.ts_ns, f.wire_len});
+  while (source.next(f))
+    out.push_back({ByteVector(f.data.begin(), f.data.end()), f.ts_ns, f.wire_len});
   return out;
 }
 
@@ -78,7 +79,8 @@ TEST(Corpus, LibtraceHundredPacketsIdenticalInEveryForm) {
   int forms = 0;
   for (const char* name : names) {
     const ByteVector raw = slurp(dir / name);
-    for (const auto& bytes : {raw, test::gzip_compress(raw), test::zstd_compress(raw), test::xz_compress(raw)}) {
+    for (const auto& bytes :
+         {raw, test::gzip_compress(raw), test::zstd_compress(raw), test::xz_compress(raw)}) {
       auto source = open_capture_memory(Bytes(bytes.data(), bytes.size()), name);
       EXPECT_EQ(read_all(*source), reference) << name << " " << source->info().compression;
       EXPECT_TRUE(source->info().complete) << source->info().error;
@@ -159,15 +161,17 @@ TEST(Corpus, EveryRobustnessFileReadDamagedOrRefused) {
     } else {
       ++damaged;
       EXPECT_NE(info.error.find(path), std::string::npos) << info.error;
-      EXPECT_NE(info.error.find("byte offset " + std::to_string(info.error_offset)), std::string::npos)
+      EXPECT_NE(info.error.find("byte offset " + std::to_string(info.error_offset)),
+                std::string::npos)
           << info.error;
     }
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("robustness corpus: %d complete, %d damaged, %d refused (%llu frames, %.1f s); "
-              "%d files have a record running past the end\n",
-              complete, damaged, refused, static_cast<unsigned long long>(frames), seconds, past_end);
+  std::printf(
+      "robustness corpus: %d complete, %d damaged, %d refused (%llu frames, %.1f s); "
+      "%d files have a record running past the end\n",
+      complete, damaged, refused, static_cast<unsigned long long>(frames), seconds, past_end);
   EXPECT_EQ(past_end, 18);
   EXPECT_TRUE(no_header_refused);
   EXPECT_GT(complete, 1000);

@@ -1,13 +1,12 @@
 // Readers against captures built byte by byte in the test: every frame's bytes,
 // timestamp, lengths and link type are known in advance.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "capture/capture_source.hpp"
@@ -75,7 +74,8 @@ TEST_P(PcapFormats, EveryFrameExact) {
   for (std::size_t i = 0; i < std::size(kSizes); ++i) {
     const auto data = payload(i, kSizes[i]);
     const std::uint32_t sec = 1'700'000'000u + static_cast<std::uint32_t>(i);
-    const std::uint32_t sub = ns ? 999'999'999u - static_cast<std::uint32_t>(i) : 999'999u - static_cast<std::uint32_t>(i);
+    const std::uint32_t sub = ns ? 999'999'999u - static_cast<std::uint32_t>(i)
+                                 : 999'999u - static_cast<std::uint32_t>(i);
     w.record(sec, sub, data, static_cast<std::uint32_t>(kSizes[i] + 4));
     const std::int64_t ts = std::int64_t{sec} * 1'000'000'000 + std::int64_t{sub} * (ns ? 1 : 1000);
     expected.push_back({data, ts, static_cast<std::uint32_t>(kSizes[i] + 4), 1, 0});
@@ -119,16 +119,16 @@ INSTANTIATE_TEST_SUITE_P(ByteOrderAndResolution, PcapFormats,
 ByteVector build_pcapng(bool big_first, std::vector<SeenFrame>& expected) {
   test::PcapngWriter first(big_first);
   first.section();
-  first.unknown_block(0x40000BAD, 13);                 // custom block before any interface
-  first.interface(1);                                  // µs (default)
-  first.interface(101, 9);                             // ns
-  first.interface(113, 0x80 | 20, 100);                // 2^-20 s, +100 s offset
-  first.interface(1, 12);                              // ps
+  first.unknown_block(0x40000BAD, 13);   // custom block before any interface
+  first.interface(1);                    // µs (default)
+  first.interface(101, 9);               // ns
+  first.interface(113, 0x80 | 20, 100);  // 2^-20 s, +100 s offset
+  first.interface(1, 12);                // ps
   first.enhanced_packet(0, 1'700'000'000'123'456ull, payload(0, 60), 60);
   expected.push_back({payload(0, 60), 1'700'000'000'123'456'000, 60, 1, 0});
   first.enhanced_packet(1, 1'700'000'001'987'654'321ull, payload(1, 41), 1500, true);
   expected.push_back({payload(1, 41), 1'700'000'001'987'654'321, 1500, 101, 1});
-  first.unknown_block(5, 40);                          // interface statistics: skipped
+  first.unknown_block(5, 40);  // interface statistics: skipped
   // 3.5 s in 2^-20 ticks, then the 100 s offset.
   first.enhanced_packet(2, (3ull << 20) + (1ull << 19), payload(2, 1514), 1514);
   expected.push_back({payload(2, 1514), 103'500'000'000, 1514, 113, 2});
@@ -142,7 +142,7 @@ ByteVector build_pcapng(bool big_first, std::vector<SeenFrame>& expected) {
 
   test::PcapngWriter second(!big_first);
   second.section();
-  second.interface(228, 3);                            // ms; ids start again at 0
+  second.interface(228, 3);  // ms; ids start again at 0
   second.enhanced_packet(0, 1'700'000'003'500ull, payload(6, 20), 20);
   expected.push_back({payload(6, 20), 1'700'000'003'500'000'000, 20, 228, 0});
   ByteVector all = first.data();
@@ -199,7 +199,8 @@ TEST(Compression, ConcatenatedGzipMembersSplitMidRecord) {
   test::PcapWriter w(false, true, 1);
   std::vector<SeenFrame> expected;
   for (std::size_t i = 0; i < 50; ++i) {
-    w.record(1, static_cast<std::uint32_t>(i), payload(i, 100 + i), static_cast<std::uint32_t>(100 + i));
+    w.record(1, static_cast<std::uint32_t>(i), payload(i, 100 + i),
+             static_cast<std::uint32_t>(100 + i));
     expected.push_back({payload(i, 100 + i), 1'000'000'000 + static_cast<std::int64_t>(i),
                         static_cast<std::uint32_t>(100 + i), 1, 0});
   }
@@ -381,7 +382,8 @@ TEST(Damage, GzipChecksumMismatchAfterTheLastFrame) {
   EXPECT_EQ(read_memory(gz, &info).size(), 20u);
   EXPECT_FALSE(info.complete);
   EXPECT_EQ(info.error_offset, bytes.size());
-  EXPECT_NE(info.error.find("gzip data corrupt (incorrect data check)"), std::string::npos) << info.error;
+  EXPECT_NE(info.error.find("gzip data corrupt (incorrect data check)"), std::string::npos)
+      << info.error;
 }
 
 TEST(Damage, AbsurdCapturedLength) {
@@ -486,7 +488,8 @@ TEST(OpenErrors, ShortPcapHeader) {
 TEST(OpenErrors, MemoryAndFileAgree) {
   const ByteVector text{0x0a, 0x0d, 0x0d, 0x0a, 1, 2, 3, 4, 5, 6, 7, 8};
   EXPECT_THROW(open_capture_memory(Bytes(text.data(), text.size()), "m"), CaptureOpenError);
-  EXPECT_NE(open_error(test::write_temp_file("badshb", text)).find("first bytes: 0a 0d 0d 0a 01 02 03 04"),
+  EXPECT_NE(open_error(test::write_temp_file("badshb", text))
+                .find("first bytes: 0a 0d 0d 0a 01 02 03 04"),
             std::string::npos);
 }
 

@@ -1,14 +1,13 @@
 #include "capture_writer.hpp"
 
 #include <lzma.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
-
-#include <unistd.h>
 
 namespace darkscope::test {
 
@@ -48,11 +47,13 @@ ByteVector xz_compress(const ByteVector& in) {
 }
 
 std::string write_temp_file(const std::string& name, const ByteVector& bytes) {
-  const auto dir = std::filesystem::temp_directory_path() / ("darkscope_capture_test_" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("darkscope_capture_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = dir / name;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   return path.string();
 }
 

@@ -16,19 +16,36 @@ class ByteWriter {
   explicit ByteWriter(bool big_endian) : big_(big_endian) {}
   void u8(std::uint8_t v) { out_.push_back(v); }
   void u16(std::uint16_t v) {
-    if (big_) { u8(static_cast<std::uint8_t>(v >> 8)); u8(static_cast<std::uint8_t>(v)); }
-    else { u8(static_cast<std::uint8_t>(v)); u8(static_cast<std::uint8_t>(v >> 8)); }
+    if (big_) {
+      u8(static_cast<std::uint8_t>(v >> 8));
+      u8(static_cast<std::uint8_t>(v));
+    } else {
+      u8(static_cast<std::uint8_t>(v));
+      u8(static_cast<std::uint8_t>(v >> 8));
+    }
   }
   void u32(std::uint32_t v) {
-    if (big_) { u16(static_cast<std::uint16_t>(v >> 16)); u16(static_cast<std::uint16_t>(v)); }
-    else { u16(static_cast<std::uint16_t>(v)); u16(static_cast<std::uint16_t>(v >> 16)); }
+    if (big_) {
+      u16(static_cast<std::uint16_t>(v >> 16));
+      u16(static_cast<std::uint16_t>(v));
+    } else {
+      u16(static_cast<std::uint16_t>(v));
+      u16(static_cast<std::uint16_t>(v >> 16));
+    }
   }
   void u64(std::uint64_t v) {
-    if (big_) { u32(static_cast<std::uint32_t>(v >> 32)); u32(static_cast<std::uint32_t>(v)); }
-    else { u32(static_cast<std::uint32_t>(v)); u32(static_cast<std::uint32_t>(v >> 32)); }
+    if (big_) {
+      u32(static_cast<std::uint32_t>(v >> 32));
+      u32(static_cast<std::uint32_t>(v));
+    } else {
+      u32(static_cast<std::uint32_t>(v));
+      u32(static_cast<std::uint32_t>(v >> 32));
+    }
   }
   void bytes(const ByteVector& b) { out_.insert(out_.end(), b.begin(), b.end()); }
-  void pad4() { while (out_.size() % 4 != 0) u8(0); }
+  void pad4() {
+    while (out_.size() % 4 != 0) u8(0);
+  }
   void patch32(std::size_t at, std::uint32_t v) {
     ByteWriter w(big_);
     w.u32(v);
@@ -46,7 +63,8 @@ class ByteWriter {
 /// A pcap file: header then records. Sub-second units are µs or ns per the magic.
 class PcapWriter {
  public:
-  PcapWriter(bool big_endian, bool nanoseconds, std::uint32_t linktype, std::uint32_t snaplen = 65535)
+  PcapWriter(bool big_endian, bool nanoseconds, std::uint32_t linktype,
+             std::uint32_t snaplen = 65535)
       : w_(big_endian) {
     w_.u32(nanoseconds ? 0xA1B23C4D : 0xA1B2C3D4);
     w_.u16(2);
@@ -56,7 +74,8 @@ class PcapWriter {
     w_.u32(snaplen);
     w_.u32(linktype);
   }
-  void record(std::uint32_t sec, std::uint32_t subsec, const ByteVector& data, std::uint32_t wire_len) {
+  void record(std::uint32_t sec, std::uint32_t subsec, const ByteVector& data,
+              std::uint32_t wire_len) {
     w_.u32(sec);
     w_.u32(subsec);
     w_.u32(static_cast<std::uint32_t>(data.size()));

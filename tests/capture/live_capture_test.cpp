@@ -1,10 +1,9 @@
 // LiveCapture on the loopback interface, for real (needs root or CAP_NET_RAW).
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -80,7 +79,8 @@ TEST(LiveCapture, LoopbackUdpArrivesWithExactLengths) {
     EXPECT_EQ(load_be16(f.data.data() + 12), 0x0800);  // IPv4
     EXPECT_EQ(load_be16(f.data.data() + 14 + 20 + 2), sink.port);
     const auto ts = std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(f.ts_ns)));
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(f.ts_ns)));
     EXPECT_GE(ts, before - std::chrono::seconds(1));
     lengths.push_back(f.wire_len);
   }
