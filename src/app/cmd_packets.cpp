@@ -73,7 +73,12 @@ class PrintSink : public PacketSink {
     ++printed_;
     const char* proto = protocol_text(r.protocol);
     const std::string proto_text = proto ? proto : std::to_string(r.protocol);
-    const bool has_ports = r.protocol == kProtoTcp || r.protocol == kProtoUdp;
+    // Ports exist only where the transport header was decoded: not on non-first
+    // fragments, not when the header was cut short.
+    const bool has_ports =
+        r.fragment_offset == 0 &&
+        ((r.protocol == kProtoTcp && !r.has_anomaly(kAnTruncatedTcpHeader)) ||
+         (r.protocol == kProtoUdp && !r.has_anomaly(kAnTruncatedUdpHeader)));
     const bool is_icmp = r.protocol == kProtoIcmp || r.protocol == kProtoIcmpv6;
     const auto fps = bit_names(r.fingerprints, kFingerprintNames);
     const auto anomalies = bit_names(r.anomalies, kAnomalyNames);
@@ -95,12 +100,12 @@ class PrintSink : public PacketSink {
         j["sport"] = r.src_port;
         j["dport"] = r.dst_port;
       }
-      if (r.protocol == kProtoTcp && !r.has_anomaly(kAnTruncatedTcpHeader)) {
+      if (has_ports && r.protocol == kProtoTcp) {
         j["flags"] = tcp_flags_text(r.tcp_flags);
         j["seq"] = r.tcp_seq;
         j["window"] = r.tcp_window;
       }
-      if (is_icmp && !r.has_anomaly(kAnTruncatedIcmpHeader)) {
+      if (is_icmp && r.fragment_offset == 0 && !r.has_anomaly(kAnTruncatedIcmpHeader)) {
         j["icmp_type"] = r.icmp_type;
         j["icmp_code"] = r.icmp_code;
       }
@@ -130,11 +135,11 @@ class PrintSink : public PacketSink {
       line += r.src.to_string() + " -> " + r.dst.to_string();
     }
     line += " " + (r.source_known() ? proto_text : std::string("?"));
-    if (r.protocol == kProtoTcp && !r.has_anomaly(kAnTruncatedTcpHeader)) {
+    if (has_ports && r.protocol == kProtoTcp) {
       line += " [" + tcp_flags_text(r.tcp_flags) + "] seq " + std::to_string(r.tcp_seq) + " win " +
               std::to_string(r.tcp_window);
     }
-    if (is_icmp && !r.has_anomaly(kAnTruncatedIcmpHeader)) {
+    if (is_icmp && r.fragment_offset == 0 && !r.has_anomaly(kAnTruncatedIcmpHeader)) {
       line += " type " + std::to_string(r.icmp_type) + " code " + std::to_string(r.icmp_code);
     }
     if (r.source_known()) line += " ttl " + std::to_string(r.ttl) + " id " + std::to_string(r.ip_id);

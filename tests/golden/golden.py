@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 
-DARKNET = "198.51.100.0/24,203.0.113.0/24,2001:db8:dead::/48"
+DARKNET = "203.0.113.0/24,2001:db8:d::/48"
 
 
 def run(cmd):
