@@ -52,7 +52,7 @@ std::uint64_t count_frames(const fs::path& path, CaptureInfo* info = nullptr) {
   return n;
 }
 
-TEST(Corpus, KnownFrameCounts) {
+TEST(CaptureCorpus, KnownFrameCounts) {
   REQUIRE_CORPUS();
   CaptureInfo info;
   EXPECT_EQ(count_frames(kCorpus / "scans/seriouszyx_zmap_tcp80_10k.pcap", &info), 10'055u);
@@ -68,7 +68,7 @@ TEST(Corpus, KnownFrameCounts) {
 
 /// libtrace ships the same 100 packets as µs pcap, ns pcap and pcapng; with our
 /// own gzip/zstd/xz versions of each, every form must give the same frames.
-TEST(Corpus, LibtraceHundredPacketsIdenticalInEveryForm) {
+TEST(CaptureCorpus, LibtraceHundredPacketsIdenticalInEveryForm) {
   REQUIRE_CORPUS();
   const fs::path dir = kCorpus / "robustness/libtrace/test/traces";
   const char* names[] = {"100_packets.pcap", "100_packetsns.pcap", "100_packets.pcapng"};
@@ -119,7 +119,7 @@ bool record_runs_past_end(const ByteVector& b) {
   return false;
 }
 
-TEST(Corpus, EveryRobustnessFileReadDamagedOrRefused) {
+TEST(CaptureCorpus, EveryRobustnessFileReadDamagedOrRefused) {
   REQUIRE_CORPUS();
   const auto started = std::chrono::steady_clock::now();
   int complete = 0;

@@ -64,9 +64,9 @@ struct PcapCase {
   bool ns;
 };
 
-class PcapFormats : public ::testing::TestWithParam<PcapCase> {};
+class CapturePcapFormats : public ::testing::TestWithParam<PcapCase> {};
 
-TEST_P(PcapFormats, EveryFrameExact) {
+TEST_P(CapturePcapFormats, EveryFrameExact) {
   const auto [big, ns] = GetParam();
   // Upper bits set in the link type field (FCS length 4, FCS present) must be masked off.
   test::PcapWriter w(big, ns, 0x44000001u);
@@ -106,7 +106,7 @@ TEST_P(PcapFormats, EveryFrameExact) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(ByteOrderAndResolution, PcapFormats,
+INSTANTIATE_TEST_SUITE_P(ByteOrderAndResolution, CapturePcapFormats,
                          ::testing::Values(PcapCase{false, false}, PcapCase{false, true},
                                            PcapCase{true, false}, PcapCase{true, true}),
                          [](const ::testing::TestParamInfo<PcapCase>& param_info) {
@@ -150,7 +150,7 @@ ByteVector build_pcapng(bool big_first, std::vector<SeenFrame>& expected) {
   return all;
 }
 
-TEST(Pcapng, SectionsInterfacesResolutionsAndBlockKinds) {
+TEST(CapturePcapng, SectionsInterfacesResolutionsAndBlockKinds) {
   for (const bool big : {false, true}) {
     std::vector<SeenFrame> expected;
     const ByteVector bytes = build_pcapng(big, expected);
@@ -169,7 +169,7 @@ TEST(Pcapng, SectionsInterfacesResolutionsAndBlockKinds) {
   }
 }
 
-TEST(Pcapng, LinkTypesKnownRightAfterOpen) {
+TEST(CapturePcapng, LinkTypesKnownRightAfterOpen) {
   std::vector<SeenFrame> expected;
   const ByteVector bytes = build_pcapng(false, expected);
   auto source = open_capture_memory(Bytes(bytes.data(), bytes.size()), "m");
@@ -177,7 +177,7 @@ TEST(Pcapng, LinkTypesKnownRightAfterOpen) {
   EXPECT_EQ(source->info().packets, 0u);
 }
 
-TEST(Compression, ChosenByMagicNotByName) {
+TEST(CaptureCompression, ChosenByMagicNotByName) {
   test::PcapWriter w(false, false, 1);
   w.record(10, 20, payload(0, 64), 64);
   const std::vector<SeenFrame> expected{{payload(0, 64), 10'000'020'000, 64, 1, 0}};
@@ -195,7 +195,7 @@ TEST(Compression, ChosenByMagicNotByName) {
   }
 }
 
-TEST(Compression, ConcatenatedGzipMembersSplitMidRecord) {
+TEST(CaptureCompression, ConcatenatedGzipMembersSplitMidRecord) {
   test::PcapWriter w(false, true, 1);
   std::vector<SeenFrame> expected;
   for (std::size_t i = 0; i < 50; ++i) {
@@ -217,7 +217,7 @@ TEST(Compression, ConcatenatedGzipMembersSplitMidRecord) {
 
 /// Large enough to need several refills of the 4 MiB buffer, with frames of
 /// varying size so that many of them straddle a refill boundary.
-TEST(Streaming, FramesAcrossBufferRefills) {
+TEST(CaptureStreaming, FramesAcrossBufferRefills) {
   test::PcapWriter w(true, false, 101);
   std::vector<std::size_t> sizes;
   std::size_t total = 0;
@@ -263,7 +263,7 @@ TEST(Streaming, FramesAcrossBufferRefills) {
 
 /// A packet block of about 2 MiB (long options) needs the buffer to grow past its
 /// initial size; the frames before and after it must be unaffected.
-TEST(Streaming, PacketBlockLargerThanTheInitialBuffer) {
+TEST(CaptureStreaming, PacketBlockLargerThanTheInitialBuffer) {
   test::PcapngWriter w(false);
   w.section();
   w.interface(1);
@@ -291,7 +291,7 @@ ByteVector hundred_byte_records(std::size_t n) {
   return w.data();
 }
 
-TEST(Damage, TruncatedRecordDataNamesItsOffset) {
+TEST(CaptureDamage, TruncatedRecordDataNamesItsOffset) {
   ByteVector bytes = hundred_byte_records(5);
   bytes.resize(24 + 116 * 3 + 16 + 40);  // record 3 keeps its header and 40 of 100 bytes
   const std::string path = test::write_temp_file("cut.pcap", bytes);
@@ -306,7 +306,7 @@ TEST(Damage, TruncatedRecordDataNamesItsOffset) {
   EXPECT_NE(info.error.find("byte offset 372"), std::string::npos) << info.error;
 }
 
-TEST(Damage, TruncatedRecordHeader) {
+TEST(CaptureDamage, TruncatedRecordHeader) {
   ByteVector bytes = hundred_byte_records(2);
   bytes.resize(24 + 116 + 9);
   CaptureInfo info;
@@ -316,7 +316,7 @@ TEST(Damage, TruncatedRecordHeader) {
   EXPECT_NE(info.error.find("truncated record header"), std::string::npos) << info.error;
 }
 
-TEST(Damage, TruncatedCompressedCaptureSaysDecompressedOffset) {
+TEST(CaptureDamage, TruncatedCompressedCaptureSaysDecompressedOffset) {
   ByteVector bytes = hundred_byte_records(6);
   bytes.resize(24 + 116 * 4 + 50);
   for (const auto& compressed :
@@ -330,7 +330,7 @@ TEST(Damage, TruncatedCompressedCaptureSaysDecompressedOffset) {
   }
 }
 
-TEST(Damage, CutCompressedStreamIsADecompressionError) {
+TEST(CaptureDamage, CutCompressedStreamIsADecompressionError) {
   const ByteVector bytes = hundred_byte_records(6000);  // 696,024 bytes: several zstd blocks
   for (auto compressed :
        {test::gzip_compress(bytes), test::zstd_compress(bytes), test::xz_compress(bytes)}) {
@@ -348,7 +348,7 @@ TEST(Damage, CutCompressedStreamIsADecompressionError) {
   }
 }
 
-TEST(Damage, CorruptGzipMemberStopsAtItsDecompressedOffset) {
+TEST(CaptureDamage, CorruptGzipMemberStopsAtItsDecompressedOffset) {
   const ByteVector bytes = hundred_byte_records(20);
   const std::size_t half = 24 + 116 * 10;
   ByteVector gz = test::gzip_compress(ByteVector(bytes.begin(), bytes.begin() + half));
@@ -374,7 +374,7 @@ TEST(Damage, CorruptGzipMemberStopsAtItsDecompressedOffset) {
       << info.error;
 }
 
-TEST(Damage, GzipChecksumMismatchAfterTheLastFrame) {
+TEST(CaptureDamage, GzipChecksumMismatchAfterTheLastFrame) {
   const ByteVector bytes = hundred_byte_records(20);
   ByteVector gz = test::gzip_compress(bytes);
   gz[gz.size() - 8] ^= 0xFF;  // CRC-32 of the trailer
@@ -386,7 +386,7 @@ TEST(Damage, GzipChecksumMismatchAfterTheLastFrame) {
       << info.error;
 }
 
-TEST(Damage, AbsurdCapturedLength) {
+TEST(CaptureDamage, AbsurdCapturedLength) {
   test::PcapWriter w(true, false, 1);
   w.record(1, 0, payload(0, 10), 10);
   ByteVector bytes = w.data();
@@ -404,7 +404,7 @@ TEST(Damage, AbsurdCapturedLength) {
   EXPECT_NE(info.error.find("absurd captured length 262145"), std::string::npos) << info.error;
 }
 
-TEST(Damage, PcapngBadBlockLengths) {
+TEST(CaptureDamage, PcapngBadBlockLengths) {
   test::PcapngWriter w(false);
   w.section();
   w.interface(1);
@@ -437,7 +437,7 @@ TEST(Damage, PcapngBadBlockLengths) {
   EXPECT_NE(info.error.find("truncated block"), std::string::npos) << info.error;
 }
 
-TEST(Damage, PcapngPacketForUndescribedInterface) {
+TEST(CaptureDamage, PcapngPacketForUndescribedInterface) {
   test::PcapngWriter w(true);
   w.section();
   w.interface(1);
@@ -459,12 +459,12 @@ std::string open_error(const std::string& path) {
   return "(opened)";
 }
 
-TEST(OpenErrors, MissingFile) {
+TEST(CaptureOpenErrors, MissingFile) {
   const std::string message = open_error("/nonexistent/x.pcap");
   EXPECT_EQ(message, "/nonexistent/x.pcap: cannot open: No such file or directory");
 }
 
-TEST(OpenErrors, NotACaptureShowsFirstBytes) {
+TEST(CaptureOpenErrors, NotACaptureShowsFirstBytes) {
   const ByteVector text{'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '\n'};
   const std::string path = test::write_temp_file("hello.pcap", text);
   EXPECT_EQ(open_error(path),
@@ -478,14 +478,14 @@ TEST(OpenErrors, NotACaptureShowsFirstBytes) {
             std::string::npos);
 }
 
-TEST(OpenErrors, ShortPcapHeader) {
+TEST(CaptureOpenErrors, ShortPcapHeader) {
   ByteVector bytes = hundred_byte_records(1);
   bytes.resize(20);
   const std::string path = test::write_temp_file("short.pcap", bytes);
   EXPECT_EQ(open_error(path), path + ": truncated pcap file header (20 of 24 bytes)");
 }
 
-TEST(OpenErrors, MemoryAndFileAgree) {
+TEST(CaptureOpenErrors, MemoryAndFileAgree) {
   const ByteVector text{0x0a, 0x0d, 0x0d, 0x0a, 1, 2, 3, 4, 5, 6, 7, 8};
   EXPECT_THROW(open_capture_memory(Bytes(text.data(), text.size()), "m"), CaptureOpenError);
   EXPECT_NE(open_error(test::write_temp_file("badshb", text))

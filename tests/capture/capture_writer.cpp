@@ -46,11 +46,23 @@ ByteVector xz_compress(const ByteVector& in) {
   return out;
 }
 
+namespace {
+std::filesystem::path temp_dir() {
+  return std::filesystem::temp_directory_path() /
+         ("darkscope_capture_test_" + std::to_string(::getpid()));
+}
+/// Removes this process's temporary files when the test program exits.
+struct TempDirCleanup {
+  ~TempDirCleanup() {
+    std::error_code ignored;
+    std::filesystem::remove_all(temp_dir(), ignored);
+  }
+} temp_dir_cleanup;
+}  // namespace
+
 std::string write_temp_file(const std::string& name, const ByteVector& bytes) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("darkscope_capture_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto path = dir / name;
+  std::filesystem::create_directories(temp_dir());
+  const auto path = temp_dir() / name;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()),
             static_cast<std::streamsize>(bytes.size()));

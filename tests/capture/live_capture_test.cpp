@@ -43,7 +43,7 @@ void send_udp(std::uint16_t port, std::size_t payload_size) {
   ::close(fd);
 }
 
-TEST(LiveCapture, LoopbackUdpArrivesWithExactLengths) {
+TEST(CaptureLive, LoopbackUdpArrivesWithExactLengths) {
   BoundUdpPort sink;
   ASSERT_NE(sink.port, 0);
   std::unique_ptr<LiveCapture> live;
@@ -94,7 +94,7 @@ TEST(LiveCapture, LoopbackUdpArrivesWithExactLengths) {
   EXPECT_FALSE(live->next(f)) << "stopped capture returns false";
 }
 
-TEST(LiveCapture, StopFromAnotherThreadEndsAWaitingNext) {
+TEST(CaptureLive, StopFromAnotherThreadEndsAWaitingNext) {
   std::unique_ptr<LiveCapture> live;
   try {
     live = std::make_unique<LiveCapture>("lo", "udp and dst port 9 and src port 9");
@@ -114,7 +114,7 @@ TEST(LiveCapture, StopFromAnotherThreadEndsAWaitingNext) {
   EXPECT_LT(waited, std::chrono::seconds(3));
 }
 
-TEST(LiveCapture, BadFilterAndMissingInterfaceAreOpenErrors) {
+TEST(CaptureLive, BadFilterAndMissingInterfaceAreOpenErrors) {
   try {
     LiveCapture live("lo", "this is not bpf");
     FAIL() << "a bad filter must not open";
