@@ -59,9 +59,12 @@ class StoreReportSource final : public ReportSource {
               "!= 0";
         break;
       case Measure::kPortsExcludingResearch:
-        sql = "SELECT p.day / 86400, p.port, SUM(p.packets) FROM source_day_ports p WHERE NOT "
-              "EXISTS (SELECT 1 FROM source_days s WHERE s.day = p.day AND s.sensor_id = "
-              "p.sensor_id AND s.src = p.src AND s.org <> '')";
+        // The research sources of each day first (few), then an anti-join: a correlated
+        // NOT EXISTS per port row costs about twice the CPU.
+        sql = "WITH r AS MATERIALIZED (SELECT DISTINCT day, sensor_id, src FROM source_days "
+              "WHERE org <> '' AND day >= ?1 AND day < ?2 AND (?3 = 0 OR sensor_id = ?3)) "
+              "SELECT p.day / 86400, p.port, SUM(p.packets) FROM source_day_ports p LEFT JOIN r "
+              "ON r.day = p.day AND r.sensor_id = p.sensor_id AND r.src = p.src WHERE r.src IS NULL";
         break;
     }
     const bool day_column = m == Measure::kMiraiCountries || m == Measure::kPortsExcludingResearch;
