@@ -226,6 +226,7 @@ constexpr std::uint8_t kCldapSearch[] = {0x30, 0x25, 0x02, 0x01, 0x01, 0x63, 0x2
                                          0x00, 0x01, 0x01, 0x00, 0x87, 0x0b, 'o',  'b',  'j',  'e',
                                          'c',  't',  'c',  'l',  'a',  's',  's',  0x30, 0x00};
 constexpr std::string_view kMemcachedStats{"\x00\x01\x00\x00\x00\x01\x00\x00stats\r\n", 15};
+constexpr std::string_view kDhtPing = "d1:ad2:id20:00000000000000000000e1:q4:ping1:t2:aa1:y1:qe";
 constexpr std::string_view kWindowsPing = "abcdefghijklmnopqrstuvwabcdefghi";
 
 /// A SYN's TCP options as an operating system lays them out; ttl0 is its initial TTL.
@@ -904,15 +905,20 @@ void Generator::make_udp(std::uint32_t src, std::uint64_t traits) {
       copy(kMemcachedStats.data(), kMemcachedStats.size());
       break;
     case UdpService::kHigh:
-      dport = static_cast<std::uint16_t>(rng_.between(1024, 65535));
-      n = rng_.below(33);
-      for (std::size_t k = 0; k < n; ++k) payload[k] = static_cast<std::uint8_t>(rng_.u32());
+      // Random high ports: empty datagrams (port sweeps) and BitTorrent
+      // DHT pings (peers that once saw a darknet address in a swarm).
+      dport = static_cast<std::uint16_t>(rng_.between(49152, 65535));  // the dynamic range
+      if (rng_.below(2)) {
+        copy(kDhtPing.data(), kDhtPing.size());
+        for (int k = 12; k < 32; ++k) payload[k] = static_cast<std::uint8_t>('a' + rng_.below(26));
+      }
       break;
   }
   Ip4 ip{src, darknet_v4(), rng_.u16(), static_cast<std::uint8_t>(((traits >> 3) & 1 ? 128 : 64) -
                                                                  hops(traits, 6, 24)),
          0, false};
-  udp4(ip, static_cast<std::uint16_t>(rng_.between(1024, 65535)), dport, payload, n);
+  // Source ports from the dynamic range, as most stacks and scanners pick them.
+  udp4(ip, static_cast<std::uint16_t>(rng_.between(49152, 65535)), dport, payload, n);
 }
 
 void Generator::make_icmp_echo(std::uint32_t src, std::uint64_t traits, bool zmap) {
@@ -974,12 +980,9 @@ void Generator::make_other_proto() {
     std::uint8_t* g = p + 20;
     store16(g, 0);
     store16(g + 2, 0x0800);
-    Ip4 inner{rng_.u32(), rng_.u32(), rng_.u16(), 64, kProtoUdp, false};
+    Ip4 inner{rng_.u32(), rng_.u32(), rng_.u16(), 64, kProtoIcmp, false};
     put_ipv4(g + 4, inner, 8);
-    std::memset(g + 24, 0, 8);
-    store16(g + 24, rng_.u16());
-    store16(g + 26, 53);
-    store16(g + 28, 8);
+    put_icmp(g + 24, 8, 0, rng_.u32(), nullptr, 0);  // an echo request inside
     n = 32;
   } else {
     // A non-first fragment of a large UDP datagram.

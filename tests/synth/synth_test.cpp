@@ -593,6 +593,21 @@ TEST(Synth, TcpdumpReadsTheFileWithoutErrors) {
   fs::remove(err);
 }
 
+TEST(Synth, TsharkFindsNoMalformedPackets) {
+  if (std::system("command -v tshark >/dev/null 2>&1") != 0) GTEST_SKIP() << "tshark not installed";
+  const std::string p = temp_path("ts.pcap");
+  const std::string out = temp_path("ts.txt");
+  write_synthetic_capture(options(30'000, 13), p);
+  // Records cut inside a header are expected to be reported as truncated, not malformed.
+  const std::string cmd = "tshark -n -r " + p + " -q -z expert,error >" + out + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream in(out);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  EXPECT_EQ(text.find("Errors ("), std::string::npos) << text;
+  fs::remove(p);
+  fs::remove(out);
+}
+
 // ------------------------------------------------------------------ embedded tables against reality
 
 TEST(Synth, EmbeddedResearchRangesArePublishedInTheScannerLists) {
