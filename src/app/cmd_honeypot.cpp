@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -86,11 +87,17 @@ void run_honeypot(const HoneypotOptions& o) {
   }
   if (endpoints.empty()) throw std::runtime_error("--listen names no address");
   server.open_download_dir();
-  if (::geteuid() == 0 && !o.download_dir.empty()) {
-    // The directory stays writable for the unprivileged user through its open descriptor.
+  if (::geteuid() == 0) {
+    // What the unprivileged user writes later (payloads, the database and its WAL)
+    // is handed to it now.
     if (const passwd* pw = ::getpwnam(o.user.c_str())) {
-      if (::chown(o.download_dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-        throw std::runtime_error("cannot hand " + o.download_dir + " to user " + o.user);
+      std::vector<std::string> paths;
+      if (!o.download_dir.empty()) paths.push_back(o.download_dir);
+      if (!o.db.empty()) paths.insert(paths.end(), {o.db, o.db + "-wal", o.db + "-shm"});
+      for (const auto& path : paths) {
+        if (::chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0 && errno != ENOENT) {
+          throw std::runtime_error("cannot hand " + path + " to user " + o.user);
+        }
       }
     }
   }

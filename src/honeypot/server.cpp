@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <set>
@@ -110,7 +111,14 @@ struct HoneypotServer::Impl {
   }
 
   void emit(const EventJson& event) {
-    for (EventSink* sink : sinks) sink->write(event);
+    for (EventSink* sink : sinks) {
+      // A failing sink (disk full, database locked) must not take the session down.
+      try {
+        sink->write(event);
+      } catch (const std::exception& e) {
+        if (counters.sink_errors++ == 0) std::fprintf(stderr, "darkscope honeypot: event sink failed: %s\n", e.what());
+      }
+    }
   }
 
   EventJson event(std::string_view id, const SessionEndpoints& e) {
@@ -145,7 +153,17 @@ struct HoneypotServer::Impl {
         downloads_per_host.clear();
         host_window_start = now;
       }
-      for (EventSink* sink : sinks) sink->flush();
+      flush_sinks();
+    }
+  }
+
+  void flush_sinks() {
+    for (EventSink* sink : sinks) {
+      try {
+        sink->flush();
+      } catch (const std::exception& e) {
+        if (counters.sink_errors++ == 0) std::fprintf(stderr, "darkscope honeypot: event sink failed: %s\n", e.what());
+      }
     }
   }
 
@@ -465,7 +483,7 @@ void HoneypotServer::run() {
   }
   asio::co_spawn(impl.io, impl.sweep(), asio::detached);
   impl.io.run();
-  for (EventSink* sink : impl.sinks) sink->flush();
+  impl.flush_sinks();
 }
 
 void HoneypotServer::stop() {

@@ -59,6 +59,7 @@ struct HoneypotCounters {
   std::atomic<std::uint64_t> commands{0};
   std::atomic<std::uint64_t> downloads{0};
   std::atomic<std::uint64_t> downloads_failed{0};
+  std::atomic<std::uint64_t> sink_errors{0};     ///< events a sink could not take
 };
 
 class HoneypotServer {

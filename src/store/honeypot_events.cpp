@@ -38,7 +38,10 @@ IpAddress address_from_store_bytes(const std::string& bytes) {
 }
 
 HoneypotEventWriter::HoneypotEventWriter(const std::string& path)
-    : db_(path, Database::Mode::kReadWrite), insert_((prepare_schema(db_, true), db_.prepare(kInsert))) {}
+    : db_(path, Database::Mode::kReadWrite),
+      // WAL: its files are created now, so the honeypot can go on writing after it
+      // has dropped root (a rollback journal would be created next to the database).
+      insert_((db_.exec("PRAGMA journal_mode=WAL"), prepare_schema(db_, true), db_.prepare(kInsert))) {}
 
 HoneypotEventWriter::~HoneypotEventWriter() {
   try {
