@@ -69,10 +69,12 @@ void DosDetector::on_packet(const PacketRecord& r) {
   const std::int64_t now = r.ts_ns;
   if (last_sweep_ns_ == INT64_MIN) last_sweep_ns_ = now;
   if (now - last_sweep_ns_ >= options_.sweep_interval_ns) advance(now);
-  if (table_.size() >= options_.max_active) {
+  if (table_.size() >= options_.max_active || pool_.blocks_in_use() >= options_.max_blocks) {
     const std::size_t before = table_.size();
-    end_oldest(table_, options_.max_active - options_.max_active / 8,
-               [](const Entry& e) { return e.last_ns; }, [this](std::int64_t c) { sweep(c); });
+    do {
+      end_oldest(table_, room_target(table_.size(), options_.max_active),
+                 [](const Entry& e) { return e.last_ns; }, [this](std::int64_t c) { sweep(c); });
+    } while (pool_.blocks_in_use() >= options_.max_blocks && table_.size() > 0);
     ended_early_ += before - table_.size();
   }
 

@@ -18,6 +18,7 @@ struct DosOptions {
   std::uint64_t min_window_packets = 30;  ///< packets in some 60 s window
   std::int64_t idle_timeout_ns = 300 * 1'000'000'000LL;
   std::size_t max_active = 1'000'000;  ///< active victims before the oldest are ended early
+  std::size_t max_blocks = 131'072;    ///< 512-byte distinct-counter blocks (64 MiB) likewise
   std::int64_t sweep_interval_ns = 60 * 1'000'000'000LL;
 };
 

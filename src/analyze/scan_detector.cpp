@@ -27,7 +27,9 @@ void ScanDetector::on_packet(const PacketRecord& r) {
   const std::int64_t now = r.ts_ns;
   if (last_sweep_ns_ == INT64_MIN) last_sweep_ns_ = now;
   if (now - last_sweep_ns_ >= options_.sweep_interval_ns) advance(now);
-  if (table_.size() >= options_.max_active) make_room(now);
+  if (table_.size() >= options_.max_active || pool_.blocks_in_use() >= options_.max_blocks) {
+    make_room(now);
+  }
 
   const Key key{r.source_known() ? r.src : IpAddress{},
                 r.traffic_class == TrafficClass::kIcmpRequest ? std::uint16_t{0} : r.dst_port,
@@ -100,8 +102,11 @@ void ScanDetector::make_room(std::int64_t now_ns) {
   // complete events, only shorter than they could have been.
   (void)now_ns;
   const std::size_t before = table_.size();
-  end_oldest(table_, options_.max_active - options_.max_active / 8,
-             [](const Entry& e) { return e.last_ns; }, [this](std::int64_t c) { sweep(c); });
+  // Each round ends at least an eighth of the scans, so the pool bound is met too.
+  do {
+    end_oldest(table_, room_target(table_.size(), options_.max_active),
+               [](const Entry& e) { return e.last_ns; }, [this](std::int64_t c) { sweep(c); });
+  } while (pool_.blocks_in_use() >= options_.max_blocks && table_.size() > 0);
   ended_early_ += before - table_.size();
 }
 

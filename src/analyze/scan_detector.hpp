@@ -18,6 +18,7 @@ struct ScanOptions {
   double internet_wide_pps = 10.0;                      ///< estimated Internet-wide rate
   std::uint64_t min_packets = 1;        ///< shorter scans are counted, not emitted
   std::size_t max_active = 4'000'000;   ///< active keys before the oldest are ended early
+  std::size_t max_blocks = 262'144;     ///< 512-byte distinct-counter blocks (128 MiB) likewise
   std::int64_t sweep_interval_ns = 60 * 1'000'000'000LL;  ///< how often idle keys are looked for
 };
 
@@ -76,6 +77,8 @@ class ScanDetector {
   [[nodiscard]] std::uint64_t suppressed() const noexcept { return suppressed_; }
   /// Scans ended before their idle timeout because max_active was reached.
   [[nodiscard]] std::uint64_t ended_early() const noexcept { return ended_early_; }
+  /// Distinct-counter blocks held (each 512 bytes).
+  [[nodiscard]] std::size_t blocks_in_use() const noexcept { return pool_.blocks_in_use(); }
   /// Bytes held by the table and the distinct-counter pool.
   [[nodiscard]] std::size_t memory_bytes() const noexcept {
     return table_.memory_bytes() + pool_.memory_bytes();

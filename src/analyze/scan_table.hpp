@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "core/ip_address.hpp"
@@ -57,7 +58,7 @@ class DistinctPool {
   }
   [[nodiscard]] std::size_t blocks_in_use() const noexcept { return blocks_.size() - free_.size(); }
   [[nodiscard]] std::size_t memory_bytes() const noexcept {
-    return blocks_.capacity() * sizeof(Block) + free_.capacity() * sizeof(std::uint32_t);
+    return blocks_.size() * sizeof(Block) + free_.capacity() * sizeof(std::uint32_t);
   }
   void clear() {
     blocks_.clear();
@@ -65,7 +66,7 @@ class DistinctPool {
   }
 
  private:
-  std::vector<Block> blocks_;
+  std::deque<Block> blocks_;  // a deque: growing never copies or doubles the blocks held
   std::vector<std::uint32_t> free_;
 };
 
@@ -270,6 +271,12 @@ class FlatTable {
   std::vector<Entry> slots_;
   std::size_t size_ = 0;
 };
+
+/// How many entries to keep when a table (or its distinct-counter pool) is full:
+/// seven eighths of the bound, or of the current size when only the pool is full.
+[[nodiscard]] constexpr std::size_t room_target(std::size_t size, std::size_t max_active) noexcept {
+  return size >= max_active ? max_active - max_active / 8 : size - size / 8;
+}
 
 /// Ends the entries seen longest ago until at most `target` remain: one sampling
 /// pass estimates the cutoff time, one sweep ends everything older.

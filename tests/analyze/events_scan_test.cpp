@@ -248,5 +248,28 @@ TEST(EventsScan, FullTableEndsOldestScansAndLosesNoPacket) {
   EXPECT_EQ(c.events.size(), 5000u);
 }
 
+TEST(EventsScan, CounterBlocksStayWithinTheirBound) {
+  Collected c;
+  ScanOptions o;
+  o.max_blocks = 10;
+  ScanDetector d(o, slash8(), c.sink());
+  // 100 sources, each to 5 destinations (a block each past the 2 inline), interleaved.
+  for (std::uint32_t round = 0; round < 5; ++round) {
+    for (std::uint32_t s = 0; s < 100; ++s) {
+      PacketRecord r = probe(kT0, round * 100 + s * 0.5, "203.0.113.9",
+                             IpAddress::v4(0x0A000000u + round), 22);
+      r.src = IpAddress::v4(0xC6000000u + s);
+      d.on_packet(r);
+      ASSERT_LE(d.blocks_in_use(), 10u);
+    }
+  }
+  d.flush();
+  std::uint64_t packets = 0;
+  for (const auto& e : c.events) packets += e.packets;
+  EXPECT_EQ(packets, 500u);
+  EXPECT_GT(d.ended_early(), 0u);
+  EXPECT_EQ(d.blocks_in_use(), 0u);
+}
+
 }  // namespace
 }  // namespace darkscope
