@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include "support/packet_builder.hpp"
 #include "support/run_command.hpp"
 
@@ -180,6 +182,29 @@ TEST_F(EventsCli, IdleGapSplitsScanAndInternetWideScan) {
             "198.51.100.7,0,,unknown,mirai,2020-02-11T00:33:20Z,2020-02-11T00:34:59Z,100,tcp/23\n");
   const auto none = run_command(darkscope_binary() + " source 8.8.8.8 --db " + db_);
   EXPECT_EQ(none.status, 1);
+}
+
+TEST_F(EventsCli, RealZmapRunIsOneInternetWideScan) {
+  const std::string pcap = std::string(DARKSCOPE_CORPUS_DIR) + "/scans/seriouszyx_zmap_tcp80_10k.pcap";
+  if (!std::filesystem::exists(pcap)) GTEST_SKIP() << "corpus absent: " << pcap;
+  const auto r = run_command(darkscope_binary() + " ingest -q --no-enrich --db " + db_ + " " + pcap);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  // The corpus README: 10,000 SYNs to port 80 from one source, IP ID 54321 (zmap),
+  // each to a different address (zmap walks a permutation).
+  const auto scans = json_of("events --type scan --json");
+  std::size_t zmap_scans = 0;
+  for (const auto& s : scans) {
+    if (s["packets"] != 10000) continue;
+    ++zmap_scans;
+    EXPECT_EQ(s["proto"], "tcp");
+    EXPECT_EQ(s["port"], 80);
+    EXPECT_EQ(s["destinations_exact"], false);
+    // HyperLogLog, 512 registers: 4.6% standard error; allow 3 of them.
+    EXPECT_NEAR(s["destinations"].get<double>(), 10000.0, 10000.0 * 0.138);
+    EXPECT_EQ(s["internet_wide"], true);
+    EXPECT_EQ(s["fingerprints"], nlohmann::json::array({"zmap"}));
+  }
+  EXPECT_EQ(zmap_scans, 1u);
 }
 
 }  // namespace
