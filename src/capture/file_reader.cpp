@@ -187,12 +187,9 @@ class FileSource : public CaptureSource {
   bool ran_out(std::size_t needed, const char* unit) {
     const std::string failure = cursor_.stream_error();
     if (!failure.empty()) {
-      const std::uint64_t at = cursor_.end_offset();
-      damage(at, failure);
-      info_.error = info_.path + ": " + failure + ", at byte offset " + std::to_string(at) +
-                    (info_.compression != "none" ? " of the decompressed stream" : "") +
-                    " (inside the " + unit + " starting at byte offset " +
-                    std::to_string(cursor_.offset()) + ")";
+      // The record being read is the damaged one; say too where the data stopped.
+      damage(cursor_.offset(), failure + "; the " + unit + " is incomplete");
+      info_.error += " (data stops at byte " + std::to_string(cursor_.end_offset()) + ")";
       return false;
     }
     if (cursor_.available() == 0) {
