@@ -1,6 +1,8 @@
 #include "enrich/enricher.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <new>
 #include <stdexcept>
@@ -33,6 +35,15 @@ static_assert(sizeof(CacheEntry) <= 32);
 
 constexpr unsigned kProbes = 4;
 
+struct V4Entry {
+  std::uint32_t addr;
+  std::uint32_t asn;
+  std::uint16_t org;
+  std::array<char, 2> country;
+  std::uint32_t used;
+};
+static_assert(sizeof(V4Entry) == 16);
+
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -55,11 +66,16 @@ struct Enricher::Impl {
   std::vector<std::string> warnings;
   std::vector<std::string> sources;
 
-  CacheEntry* cache = nullptr;  // calloc'd: untouched slots cost no memory
+  CacheEntry* cache = nullptr;  // IPv6 sources; calloc'd: untouched slots cost no memory
   std::size_t mask = 0;
+  V4Entry* cache4 = nullptr;  // IPv4 sources; 64-byte aligned groups of kProbes entries
+  std::size_t mask4 = 0;
   EnrichStats stats;
 
-  ~Impl() { std::free(cache); }
+  ~Impl() {
+    std::free(cache);
+    std::free(cache4);
+  }
 
   void load_asn(const std::string& path) {
     namespace fs = std::filesystem;
@@ -116,12 +132,10 @@ struct Enricher::Impl {
     return r;
   }
 
-  const Resolved& cached(const IpAddress& a, Resolved& scratch) noexcept {
+  Resolved cached(const IpAddress& a) noexcept {
     ++stats.lookups;
-    if (cache == nullptr) {
-      scratch = resolve(a);
-      return scratch;
-    }
+    if (a.is_v4() && cache4 != nullptr) return cached_v4(a);
+    if (cache == nullptr) return resolve(a);
     const std::uint64_t h = hash_address(a);
     CacheEntry* slot = nullptr;
     for (unsigned k = 0; k < kProbes; ++k) {
@@ -141,6 +155,30 @@ struct Enricher::Impl {
     slot->value = resolve(a);
     slot->used = 1;
     return slot->value;
+  }
+
+  // IPv4 sources, nearly all of them: 16-byte entries probed within one 64-byte line,
+  // so a hit costs one cache-line fetch.
+  Resolved cached_v4(const IpAddress& a) noexcept {
+    const std::uint32_t v = a.v4_value();
+    const std::uint64_t h = (std::uint64_t{v} * 0x9E3779B97F4A7C15ULL) >> 24;
+    V4Entry* group = cache4 + ((h & mask4) & ~std::size_t{kProbes - 1});
+    V4Entry* slot = nullptr;
+    for (unsigned k = 0; k < kProbes; ++k) {
+      V4Entry& e = group[k];
+      if (!e.used) {
+        slot = &e;
+        break;
+      }
+      if (e.addr == v) {
+        ++stats.hits;
+        return Resolved{e.asn, e.org, e.country};
+      }
+    }
+    if (slot == nullptr) slot = &group[(h >> 32) % kProbes];
+    const Resolved r = resolve(a);
+    *slot = V4Entry{v, r.asn, r.org, r.country, 1};
+    return r;
   }
 };
 
@@ -183,9 +221,16 @@ Enricher::Enricher(const EnrichOptions& options) : impl_(std::make_unique<Impl>(
   if (options.cache_entries > 0) {
     std::size_t n = 1;
     while (n < options.cache_entries) n <<= 1;
-    m.cache = static_cast<CacheEntry*>(std::calloc(n, sizeof(CacheEntry)));
+    n = std::max<std::size_t>(n, kProbes);
+    m.cache4 = static_cast<V4Entry*>(std::aligned_alloc(64, n * sizeof(V4Entry)));
+    if (m.cache4 == nullptr) throw std::bad_alloc();
+    std::memset(m.cache4, 0, n * sizeof(V4Entry));
+    m.mask4 = n - 1;
+    // IPv6 sources are few on today's darknets: a quarter of the slots.
+    const std::size_t n6 = std::max<std::size_t>(n / 4, kProbes);
+    m.cache = static_cast<CacheEntry*>(std::calloc(n6, sizeof(CacheEntry)));
     if (m.cache == nullptr) throw std::bad_alloc();
-    m.mask = n - 1;
+    m.mask = n6 - 1;
   }
 }
 
@@ -194,8 +239,7 @@ Enricher::~Enricher() = default;
 void Enricher::enrich(PacketRecord& r) noexcept {
   r.os_guess = guess_os(r);
   if (!r.source_known()) return;
-  Resolved scratch;
-  const Resolved& v = impl_->cached(r.src, scratch);
+  const Resolved v = impl_->cached(r.src);
   r.country = v.country;
   r.asn = v.asn;
   r.scanner_org = v.org;
@@ -216,8 +260,7 @@ SourceInfo to_info(const Enricher& e, const Resolved& v) {
 }  // namespace
 
 SourceInfo Enricher::lookup(const IpAddress& a) {
-  Resolved scratch;
-  return to_info(*this, impl_->cached(a, scratch));
+  return to_info(*this, impl_->cached(a));
 }
 
 SourceInfo Enricher::lookup_uncached(const IpAddress& a) { return to_info(*this, impl_->resolve(a)); }
