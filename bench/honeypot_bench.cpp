@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,27 @@ asio::awaitable<void> hold(asio::ip::tcp::endpoint server, std::vector<asio::ip:
   }
 }
 
+/// User plus system CPU seconds a process has used (from /proc/PID/stat).
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::vector<std::string> fields;
+  std::string field;
+  for (std::size_t i = close + 2; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == ' ') {
+      fields.push_back(field);
+      field.clear();
+    } else {
+      field.push_back(text[i]);
+    }
+  }
+  // After the command name: state is field 0, utime field 11, stime field 12.
+  if (fields.size() < 13) return 0;
+  return (std::stod(fields[11]) + std::stod(fields[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -127,12 +149,16 @@ int main(int argc, char** argv) {
   int next = 0;
   int done = 0;
   int failed = 0;
+  const double cpu0 = cpu_seconds(child);
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < concurrency; ++i) asio::co_spawn(io, worker(server, next, sessions, done, failed), asio::detached);
   io.run();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double server_cpu = cpu_seconds(child) - cpu0;
   std::printf("sessions: %d done, %d failed in %.2f s: %.0f sessions/s (connect, negotiate, login, one command, close; server on one core)\n",
               done, failed, seconds, done / seconds);
+  std::printf("server CPU: %.2f s for %d sessions: %.0f sessions per server CPU second\n", server_cpu, done,
+              server_cpu > 0 ? done / server_cpu : 0.0);
 
   const long before = rss_kb(child);
   std::vector<asio::ip::tcp::socket> held;
