@@ -66,6 +66,15 @@ std::vector<Band> bands(const PngImage& img, int gap) {
   return out;
 }
 
+// Page objects of a PDF ("/Type /Page" not followed by "s", which is "/Pages").
+std::size_t count_pages(const std::string& pdf) {
+  std::size_t n = 0;
+  for (auto pos = pdf.find("/Type /Page"); pos != std::string::npos; pos = pdf.find("/Type /Page", pos + 1)) {
+    if (pos + 11 >= pdf.size() || pdf[pos + 11] != 's') ++n;
+  }
+  return n;
+}
+
 class BrowserTest : public ::testing::TestWithParam<ReportLanguage> {
  protected:
   void SetUp() override {
@@ -131,6 +140,16 @@ TEST_P(BrowserTest, EveryFigureIsDrawn) {
     EXPECT_GT(b[i].drawn, 8000u);
     EXPECT_GE(b[i].palette.size(), static_cast<std::size_t>(expected_series[i]));
   }
+}
+
+TEST_P(BrowserTest, PrintsToPdf) {
+  const auto pdf = dir_ / "report.pdf";
+  html_file_to_pdf(write("report.html", html_), pdf);
+  std::ifstream in(pdf, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.substr(0, 5), "%PDF-");
+  // Several A4 pages of tables and figures (a blank page is about 1 kB).
+  EXPECT_GE(count_pages(bytes), 3u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Languages, BrowserTest,

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "analyze/bins.hpp"
 #include "report/record_source.hpp"
@@ -81,6 +83,34 @@ TEST_F(StoreReportTest, SameTablesAsTheRecordTally) {
   const ReportModel from_records = build_report(tally, req);
   EXPECT_EQ(without_events(report_json(from_store)).dump(2),
             without_events(report_json(from_records)).dump(2));
+}
+
+TEST_F(StoreReportTest, CommandWritesTheSameReport) {
+  const std::string bin = DARKSCOPE_BINARY_DIR "/darkscope";
+  if (!std::filesystem::exists(bin)) GTEST_SKIP() << "the darkscope binary is not built";
+  const auto json_path = dir_ / "r.json";
+  const std::string cmd = bin + " report --db " + db_ +
+                          " --from 2026-03-02 --to 2026-03-15 --format json -o " +
+                          json_path.string() + " > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream in(json_path);
+  const auto from_command = nlohmann::json::parse(in);
+  ReportRequest req;
+  req.period = report_period();
+  EXPECT_EQ(from_command.dump(2), report_json(build_report(db_, req)).dump(2));
+  EXPECT_EQ(from_command["top_ports"][0]["key"], "tcp/23");
+  EXPECT_EQ(from_command["previous"]["from"], "2026-02-16");
+
+  const auto csv_dir = dir_ / "csv";
+  const std::string csv = bin + " report --db " + db_ +
+                          " --from 2026-03-02 --to 2026-03-15 --lang ja --format csv -o " +
+                          csv_dir.string() + " > /dev/null";
+  ASSERT_EQ(std::system(csv.c_str()), 0);
+  EXPECT_TRUE(std::filesystem::exists(csv_dir / "top_countries.csv"));
+  // A period that ends before it starts is refused.
+  const std::string bad = bin + " report --db " + db_ +
+                          " --from 2026-03-15 --to 2026-03-02 --format json > /dev/null 2>&1";
+  EXPECT_NE(std::system(bad.c_str()), 0);
 }
 
 TEST_F(StoreReportTest, SensorFilter) {
