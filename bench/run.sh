@@ -107,8 +107,14 @@ measure "tcpdump 'tcp[4:4] = ip[16:4]'" "$packets" "$bytes" 2 \
   tcpdump -r "$capture" -w /dev/null 'tcp[4:4] = ip[16:4]'
 
 # ---------------------------------------------------------------- ingest
-# `darkscope ingest` (capture -> SQLite store) goes here once the command exists:
-#   measure "darkscope ingest" "$packets" "$bytes" 2 "$bin" ingest --db "$out/bench.db" ...
+# capture -> SQLite store, from an empty database each run (measured when the
+# binary has the command; further store rows go here).
+if "$bin" ingest --help >/dev/null 2>&1; then
+  db="$out/bench.sqlite"
+  measure "darkscope ingest (enriched)" "$packets" "$bytes" 2 \
+    sh -c 'rm -f "$1" "$1-wal" "$1-shm"; exec "$2" ingest -q --db "$1" --darknet "$3" "$4"' \
+    ingest "$db" "$bin" "$darknet" "$capture" || echo "bench: ingest not measured" >&2
+fi
 
 if [ "${NO_TSHARK:-0}" != "1" ] && command -v tshark >/dev/null && command -v editcap >/dev/null; then
   prefix_n=$((packets < 1000000 ? packets : 1000000))
