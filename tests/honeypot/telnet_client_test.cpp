@@ -22,7 +22,14 @@ TEST(TelnetClient, ExpectDrivenTelnetLogsInAndRunsCommands) {
   {
     std::ofstream script(script_path);
     script << "set timeout 10\n"
-              "proc want {text} { expect { $text {} timeout { exit 2 } eof { exit 3 } } }\n"
+              // The pattern block spans lines: on one line expect would take it as one pattern.
+              "proc want {text} {\n"
+              "  expect {\n"
+              "    -exact $text {}\n"
+              "    timeout { exit 2 }\n"
+              "    eof { exit 3 }\n"
+              "  }\n"
+              "}\n"
               "spawn telnet 127.0.0.1 " << server.port << "\n"
               "want \"login: \"\n"
               "send \"root\\r\"\n"
@@ -39,7 +46,10 @@ TEST(TelnetClient, ExpectDrivenTelnetLogsInAndRunsCommands) {
               "want \"HELLO: applet not found\"\n"
               "want \"# \"\n"
               "send \"exit\\r\"\n"
-              "expect { eof {} timeout { exit 4 } }\n"
+              "expect {\n"
+              "  eof {}\n"
+              "  timeout { exit 4 }\n"
+              "}\n"
               "exit 0\n";
   }
   const std::string command = std::string("/usr/bin/expect ") + script_path + " > /dev/null 2>&1";
