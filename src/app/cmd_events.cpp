@@ -15,6 +15,7 @@ EventOptions EventFlags::options() const {
   const auto ns = [](double s) { return static_cast<std::int64_t>(s * 1e9); };
   EventOptions o;
   o.scan.idle_timeout_ns = ns(scan_timeout_s);
+  o.scan.min_packets = scan_min_packets;
   o.scan.internet_wide_destinations = scan_min_destinations;
   o.scan.internet_wide_pps = scan_min_pps;
   o.dos.min_packets = dos_min_packets;
@@ -33,6 +34,10 @@ void add_event_flags(CLI::App* cmd, EventFlags& f) {
   cmd->add_flag("--no-events", f.disabled, "do not look for scans, DoS attacks and surges")->group(g);
   cmd->add_option("--scan-timeout", f.scan_timeout_s, "seconds of silence that end a scan")
       ->capture_default_str()->check(CLI::PositiveNumber)->group(g);
+  cmd->add_option("--scan-min-packets", f.scan_min_packets,
+                  "packets a scan needs to be stored (1: every probe; single probes are in the "
+                  "per-source counts anyway)")
+      ->capture_default_str()->group(g);
   cmd->add_option("--scan-min-destinations", f.scan_min_destinations,
                   "darknet destinations an Internet-wide scan needs")
       ->capture_default_str()->group(g);

@@ -20,6 +20,7 @@ void add_feed_command(CLI::App& app);    // cmd_feed.cpp
 struct EventFlags {
   bool disabled = false;
   double scan_timeout_s = 600;
+  std::uint64_t scan_min_packets = 2;
   std::uint64_t scan_min_destinations = 100;
   double scan_min_pps = 10;
   std::uint64_t dos_min_packets = 25;

@@ -123,7 +123,7 @@ struct EventOptions {
   SurgeOptions surge;
   std::size_t max_buffered = 100'000;  ///< events held before they are written
   /// Packet time between writes, so that live runs show events while they run.
-  std::int64_t commit_interval_ns = 300 * 1'000'000'000LL;
+  std::int64_t commit_interval_ns = 900 * 1'000'000'000LL;
 };
 
 /// The ingest hook: runs the scan and DoS detectors over every packet, writes
