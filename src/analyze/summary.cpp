@@ -79,8 +79,7 @@ std::vector<TrafficSummary::PortRow> TrafficSummary::top_ports(std::size_t limit
 std::vector<TrafficSummary::CountryRow> TrafficSummary::top_countries(std::size_t limit) const {
   std::map<std::string, CountryRow> by_country;
   sources_.for_each([&](const IpAddress&, const SourceState& s) {
-    std::string cc;
-    if (s.country[0] != 0) cc.assign(s.country.data(), 2);
+    const std::string cc = s.country[0] != 0 ? std::string(s.country.data(), 2) : std::string();
     CountryRow& row = by_country[cc];
     row.country = cc;
     row.packets += s.packets;

@@ -61,8 +61,14 @@ class IngestSink : public PacketSink {
     }
   }
   void on_packet(const PacketRecord& r) override {
-    if (current_ != nullptr) current_->ingest->on_packet(r);
-    if (current_ != nullptr && events_ != nullptr) events_->on_packet(r);
+    if (current_ == nullptr) return;
+    const std::uint64_t skipped_before = current_->ingest->packets_skipped();
+    current_->ingest->on_packet(r);
+    // Packets a resumed run skips were counted before the interruption: they must
+    // not feed the event detectors a second time either.
+    if (events_ != nullptr && current_->ingest->packets_skipped() == skipped_before) {
+      events_->on_packet(r);
+    }
   }
   void on_file_end(const CaptureInfo& info) override {
     if (current_ == nullptr) return;
