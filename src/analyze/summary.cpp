@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <map>
 
 namespace darkscope {
 namespace {
@@ -35,7 +34,49 @@ std::vector<Row> ranked(std::vector<Row> rows, std::size_t limit, Less key_less)
 
 }  // namespace
 
-TrafficSummary::TrafficSummary() : port_packets_(kIcmpSlot + 1, 0) {}
+TrafficSummary::TrafficSummary()
+    : port_packets_(kIcmpSlot + 1, 0), countries_(kOtherCountrySlot + 1) {
+  port_ring_.fill(kNoPort);
+}
+
+TrafficSummary::TrafficSummary(const PrefixSet& darknet)
+    : port_packets_(kIcmpSlot + 1, 0), countries_(kOtherCountrySlot + 1), destinations_(darknet) {
+  port_ring_.fill(kNoPort);
+}
+
+std::uint16_t TrafficSummary::country_slot(const std::array<char, 2>& cc) noexcept {
+  if (cc[0] == 0) return kUnknownCountrySlot;
+  const auto a = static_cast<unsigned>(cc[0] - 'A');
+  const auto b = static_cast<unsigned>(cc[1] - 'A');
+  if (a >= 26 || b >= 26) return kOtherCountrySlot;
+  return static_cast<std::uint16_t>(a * 26 + b);
+}
+
+void TrafficSummary::source_seen(std::uint32_t asn, std::uint16_t cslot, std::uint16_t org,
+                                 const std::array<char, 2>& cc) const {
+  if (cslot == kOtherCountrySlot) {
+    ++other_countries_[std::string(cc.data(), 2)].sources;
+  } else {
+    ++countries_[cslot].sources;
+  }
+  ++asns_[asn].sources;
+  if (org != 0) ++orgs_[org].sources;
+}
+
+void TrafficSummary::drain_pending() const {
+  static constexpr std::array<char, 2> kNoText{};
+  for (std::uint32_t& slot : port_ring_) {
+    if (slot != kNoPort) ++port_packets_[slot];
+    slot = kNoPort;
+  }
+  while (pending_count_ > 0) {
+    const PendingSource& p = pending_[(pending_next_ + kPendingSources - pending_count_) %
+                                      kPendingSources];
+    --pending_count_;
+    if (sources_v4_.insert(p.v4)) source_seen(p.asn, p.country_slot, p.org, kNoText);
+  }
+  pending_next_ = 0;
+}
 
 void TrafficSummary::add(const PacketRecord& r) {
   if (!r.observed) {
@@ -52,20 +93,51 @@ void TrafficSummary::add(const PacketRecord& r) {
   for (std::uint32_t bits = r.anomalies; bits != 0; bits &= bits - 1) {
     ++anomalies_[std::countr_zero(bits)];
   }
-  if (const auto key = ranking_port_key(r)) ++port_packets_[port_slot(*key)];
-  if (!r.source_known()) return;
-  SourceState& s = sources_[r.src];
-  if (s.packets == 0) {
-    s.country = r.country;
-    s.asn = r.asn;
-    s.scanner_org = r.scanner_org;
+  if (const auto key = ranking_port_key(r)) {
+    const auto slot = static_cast<std::uint32_t>(port_slot(*key));
+    __builtin_prefetch(port_packets_.data() + slot, 1);
+    std::uint32_t& due = port_ring_[port_next_];
+    if (due != kNoPort) ++port_packets_[due];
+    due = slot;
+    port_next_ = (port_next_ + 1) % kPendingSources;
   }
-  ++s.packets;
-  if (r.scanner_org != 0) ++research_packets_;
+  if (!r.source_known()) return;
+
+  const std::uint16_t cslot = country_slot(r.country);
+  if (cslot == kOtherCountrySlot) {
+    ++other_countries_[std::string(r.country.data(), 2)].packets;
+  } else {
+    ++countries_[cslot].packets;
+  }
+  ++asns_[r.asn].packets;
+  if (r.scanner_org != 0) {
+    if (r.scanner_org >= orgs_.size()) orgs_.resize(std::size_t{r.scanner_org} + 1);
+    ++orgs_[r.scanner_org].packets;
+    ++research_packets_;
+  }
   destinations_.insert(r.dst);
+
+  if (!r.src.is_v4() || cslot == kOtherCountrySlot) {
+    const bool fresh = r.src.is_v4() ? sources_v4_.insert(r.src.v4_value())
+                                     : sources_v6_.insert(r.src);
+    if (fresh) source_seen(r.asn, cslot, r.scanner_org, r.country);
+    return;
+  }
+  // IPv4: prefetch this source's slot now, probe it kPendingSources packets later.
+  const std::uint32_t v4 = r.src.v4_value();
+  sources_v4_.prefetch(v4);
+  PendingSource& slot = pending_[pending_next_];
+  if (pending_count_ == kPendingSources) {
+    if (sources_v4_.insert(slot.v4)) source_seen(slot.asn, slot.country_slot, slot.org, {});
+  } else {
+    ++pending_count_;
+  }
+  slot = PendingSource{v4, r.asn, cslot, r.scanner_org};
+  pending_next_ = (pending_next_ + 1) % kPendingSources;
 }
 
 std::vector<TrafficSummary::PortRow> TrafficSummary::top_ports(std::size_t limit) const {
+  drain_pending();
   std::vector<PortRow> rows;
   for (std::size_t slot = 0; slot < port_packets_.size(); ++slot) {
     if (port_packets_[slot] != 0) rows.push_back({slot_key(slot), port_packets_[slot]});
@@ -77,45 +149,37 @@ std::vector<TrafficSummary::PortRow> TrafficSummary::top_ports(std::size_t limit
 }
 
 std::vector<TrafficSummary::CountryRow> TrafficSummary::top_countries(std::size_t limit) const {
-  std::map<std::string, CountryRow> by_country;
-  sources_.for_each([&](const IpAddress&, const SourceState& s) {
-    const std::string cc = s.country[0] != 0 ? std::string(s.country.data(), 2) : std::string();
-    CountryRow& row = by_country[cc];
-    row.country = cc;
-    row.packets += s.packets;
-    ++row.sources;
-  });
+  drain_pending();
   std::vector<CountryRow> rows;
-  for (auto& [cc, row] : by_country) rows.push_back(row);
+  for (std::size_t slot = 0; slot < countries_.size(); ++slot) {
+    const Tally& t = countries_[slot];
+    if (t.packets == 0 || slot == kOtherCountrySlot) continue;
+    std::string cc;
+    if (slot != kUnknownCountrySlot) {
+      cc = {static_cast<char>('A' + slot / 26), static_cast<char>('A' + slot % 26)};
+    }
+    rows.push_back({cc, t.packets, t.sources});
+  }
+  for (const auto& [cc, t] : other_countries_) rows.push_back({cc, t.packets, t.sources});
   return ranked(std::move(rows), limit,
                 [](const CountryRow& a, const CountryRow& b) { return a.country < b.country; });
 }
 
 std::vector<TrafficSummary::AsnRow> TrafficSummary::top_asns(std::size_t limit) const {
-  std::map<std::uint32_t, AsnRow> by_asn;
-  sources_.for_each([&](const IpAddress&, const SourceState& s) {
-    AsnRow& row = by_asn[s.asn];
-    row.asn = s.asn;
-    row.packets += s.packets;
-    ++row.sources;
-  });
+  drain_pending();
   std::vector<AsnRow> rows;
-  for (auto& [asn, row] : by_asn) rows.push_back(row);
+  asns_.for_each([&](std::uint32_t asn, const Tally& t) { rows.push_back({asn, t.packets, t.sources}); });
   return ranked(std::move(rows), limit,
                 [](const AsnRow& a, const AsnRow& b) { return a.asn < b.asn; });
 }
 
 std::vector<TrafficSummary::OrgRow> TrafficSummary::scanner_orgs() const {
-  std::map<std::uint16_t, OrgRow> by_org;
-  sources_.for_each([&](const IpAddress&, const SourceState& s) {
-    if (s.scanner_org == 0) return;
-    OrgRow& row = by_org[s.scanner_org];
-    row.org = s.scanner_org;
-    row.packets += s.packets;
-    ++row.sources;
-  });
+  drain_pending();
   std::vector<OrgRow> rows;
-  for (auto& [org, row] : by_org) rows.push_back(row);
+  for (std::size_t org = 1; org < orgs_.size(); ++org) {
+    if (orgs_[org].packets == 0) continue;
+    rows.push_back({static_cast<std::uint16_t>(org), orgs_[org].packets, orgs_[org].sources});
+  }
   return ranked(std::move(rows), 0,
                 [](const OrgRow& a, const OrgRow& b) { return a.org < b.org; });
 }

@@ -31,6 +31,7 @@ struct AnalyzeOptions {
 
 class SummarySink : public PacketSink {
  public:
+  explicit SummarySink(const PrefixSet& darknet) : summary(darknet) {}
   void on_packet(const PacketRecord& r) override { summary.add(r); }
   TrafficSummary summary;
 };
@@ -243,7 +244,7 @@ int run_analyze(const AnalyzeOptions& o) {
     std::fprintf(stderr,
                  "darkscope: note: no --darknet given: every packet counts as an observation\n");
   }
-  SummarySink sink;
+  SummarySink sink(p.darknet);
   PipelineResult result;
   if (!o.interface.empty()) {
     const auto& stop = install_stop_signals();

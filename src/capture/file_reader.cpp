@@ -1,10 +1,13 @@
 // pcap and pcapng file readers over a buffered cursor (memory view or streamed buffer).
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,12 +42,58 @@ constexpr std::uint32_t kPcapngEpb = 0x00000006;
 /// docs/CAPTURE.md).
 constexpr std::size_t kReadChunk = std::size_t{256} << 10;
 
+/// Uncompressed regular files at least this large are mapped rather than read:
+/// the packet path then reads the page cache in place, without read()'s copy.
+constexpr std::size_t kMapAtLeast = std::size_t{1} << 20;
+/// A mapped file gives back the pages behind the cursor every this many bytes, so
+/// that resident memory stays bounded whatever the file's size.
+constexpr std::size_t kReleaseEvery = std::size_t{8} << 20;
+
+/// A read-only mapping of a whole regular file, unmapped when the last owner goes.
+class Mapping {
+ public:
+  /// The mapping of `size` bytes of fd, or nullptr when the file cannot be mapped.
+  static std::shared_ptr<Mapping> map(int fd, std::size_t size) {
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) return nullptr;
+    ::madvise(p, size, MADV_SEQUENTIAL);
+    return std::shared_ptr<Mapping>(new Mapping(static_cast<const std::uint8_t*>(p), size));
+  }
+  ~Mapping() { ::munmap(const_cast<std::uint8_t*>(data_), size_); }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+
+  [[nodiscard]] Bytes bytes() const noexcept { return {data_, size_}; }
+  /// Drops whole pages before `offset` from this process's resident set; they stay
+  /// in the page cache, and a forward-only cursor never reads them again.
+  void release_before(std::size_t offset) noexcept {
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t end = offset / page * page;
+    if (end > released_) {
+      ::madvise(const_cast<std::uint8_t*>(data_) + released_, end - released_, MADV_DONTNEED);
+      released_ = end;
+    }
+  }
+
+ private:
+  Mapping(const std::uint8_t* data, std::size_t size) noexcept : data_(data), size_(size) {}
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t released_ = 0;
+};
+
 /// A window on the byte stream: bytes [pos_, end_) of data_ are available, and
 /// data_[0] is at stream offset base_. Either a view of the whole input (memory)
 /// or a fixed buffer refilled from a ByteStream.
 class Cursor {
  public:
   explicit Cursor(Bytes view) noexcept : data_(view.data()), end_(view.size()) {}
+  /// A view of a mapped file, whose pages behind the cursor are given back as it moves.
+  explicit Cursor(std::shared_ptr<Mapping> mapping) noexcept
+      : data_(mapping->bytes().data()),
+        end_(mapping->bytes().size()),
+        mapping_(std::move(mapping)),
+        release_at_(kReleaseEvery) {}
   explicit Cursor(std::unique_ptr<ByteStream> stream)
       : stream_(std::move(stream)),
         storage_(new std::uint8_t[kInitialBuffer]),
@@ -61,6 +110,8 @@ class Cursor {
     std::swap(storage_, other.storage_);
     std::swap(capacity_, other.capacity_);
     std::swap(eof_, other.eof_);
+    std::swap(mapping_, other.mapping_);
+    std::swap(release_at_, other.release_at_);
     return *this;
   }
   Cursor(const Cursor&) = delete;
@@ -72,7 +123,10 @@ class Cursor {
   [[nodiscard]] std::uint64_t offset() const noexcept { return base_ + pos_; }
   /// Stream offset just past the last byte obtained.
   [[nodiscard]] std::uint64_t end_offset() const noexcept { return base_ + end_; }
-  void advance(std::size_t n) noexcept { pos_ += n; }
+  void advance(std::size_t n) noexcept {
+    pos_ += n;
+    if (pos_ >= release_at_) [[unlikely]] release();
+  }
   [[nodiscard]] std::uint64_t raw_bytes() const noexcept {
     return stream_ ? stream_->raw_bytes() : offset();
   }
@@ -107,7 +161,7 @@ class Cursor {
   /// Moves past n bytes, which may be more than the buffer holds.
   bool skip(std::uint64_t n) {
     if (n <= available()) {
-      pos_ += static_cast<std::size_t>(n);
+      advance(static_cast<std::size_t>(n));
       return true;
     }
     n -= available();
@@ -129,6 +183,14 @@ class Cursor {
   }
 
  private:
+  void release() noexcept {
+    if (mapping_) {
+      mapping_->release_before(pos_);
+      release_at_ = pos_ + kReleaseEvery;
+    } else {
+      release_at_ = SIZE_MAX;
+    }
+  }
   /// Room for a block larger than any seen so far (rare: only huge blocks need it).
   void grow(std::size_t n) {
     const std::size_t capacity = std::min(kBufferSize, std::max(n, capacity_ * 2));
@@ -147,6 +209,8 @@ class Cursor {
   std::unique_ptr<std::uint8_t[]> storage_;
   std::size_t capacity_ = 0;
   bool eof_ = false;
+  std::shared_ptr<Mapping> mapping_;
+  std::size_t release_at_ = SIZE_MAX;
 };
 
 /// What the pcap and pcapng readers share: the cursor, info and damage reports.
@@ -550,6 +614,15 @@ std::unique_ptr<CaptureSource> open_capture_file(const std::string& path) {
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   CaptureInfo info;
   info.path = path;
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) >= kMapAtLeast) {
+    if (auto mapping = Mapping::map(fd, static_cast<std::size_t>(st.st_size))) {
+      const Bytes bytes = mapping->bytes();
+      if (capture_detail::sniff_compression(bytes.first(6)) == Compression::kNone) {
+        info.compression = capture_detail::compression_name(Compression::kNone);
+        return make_reader(Cursor(std::move(mapping)), std::move(info));
+      }
+    }
+  }
   return open_stream(std::move(file), std::move(info));
 }
 

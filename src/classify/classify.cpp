@@ -1,5 +1,6 @@
 // Traffic classes and tool fingerprints exactly as SPEC.md defines them.
 #include <array>
+#include <utility>
 
 #include "classify/classifier.hpp"
 
@@ -99,6 +100,16 @@ constexpr std::array<FingerprintRule, 5> kFingerprintRules = {{
     {"nmap", kFpNmap, &is_nmap},
 }};
 
+/// Every row of the table, expanded at compile time so that each rule is a direct
+/// (inlined) call rather than a call through a function pointer per packet.
+template <std::size_t... I>
+[[gnu::always_inline]] inline std::uint16_t apply_rules(const PacketRecord& r, TrafficClass cls,
+                                                        const ClassifyOptions& options,
+                                                        std::index_sequence<I...>) noexcept {
+  return static_cast<std::uint16_t>(
+      ((kFingerprintRules[I].matches(r, cls, options) ? unsigned{kFingerprintRules[I].bit} : 0u) | ...));
+}
+
 }  // namespace
 
 bool is_malformed(const PacketRecord& r) noexcept {
@@ -136,11 +147,7 @@ std::uint16_t fingerprints_of(const PacketRecord& r, TrafficClass cls,
       cls != TrafficClass::kIcmpRequest) {
     return 0;
   }
-  std::uint16_t bits = 0;
-  for (const FingerprintRule& rule : kFingerprintRules) {
-    if (rule.matches(r, cls, options)) bits |= rule.bit;
-  }
-  return bits;
+  return apply_rules(r, cls, options, std::make_index_sequence<kFingerprintRules.size()>{});
 }
 
 }  // namespace darkscope

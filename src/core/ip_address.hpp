@@ -59,7 +59,16 @@ struct IpAddress {
   static std::optional<IpAddress> parse(std::string_view text);
 
   constexpr auto operator<=>(const IpAddress&) const noexcept = default;
-  constexpr bool operator==(const IpAddress&) const noexcept = default;
+  /// Two 64-bit compares: the defaulted form calls memcmp, and hash tables on the
+  /// packet path compare addresses on every probe.
+  friend bool operator==(const IpAddress& a, const IpAddress& b) noexcept {
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.bytes.data(), 8);
+    std::memcpy(&a1, a.bytes.data() + 8, 8);
+    std::memcpy(&b0, b.bytes.data(), 8);
+    std::memcpy(&b1, b.bytes.data() + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
 };
 
 /// A fast, well-mixed 64-bit hash of an address (for hash tables on the hot path).
