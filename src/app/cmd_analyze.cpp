@@ -33,6 +33,9 @@ class SummarySink : public PacketSink {
  public:
   explicit SummarySink(const PrefixSet& darknet) : summary(darknet) {}
   void on_packet(const PacketRecord& r) override { summary.add(r); }
+  void on_batch(std::span<const PacketRecord> records) override {
+    for (const PacketRecord& r : records) summary.add(r);
+  }
   TrafficSummary summary;
 };
 

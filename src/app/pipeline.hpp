@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ class PacketSink {
   virtual ~PacketSink() = default;
   virtual void on_file_begin(const CaptureInfo& /*info*/) {}
   virtual void on_packet(const PacketRecord& r) = 0;
+  /// A run of consecutive packets (the pipeline hands them over in batches so that
+  /// sinks can overlap their table lookups); by default each goes to on_packet.
+  virtual void on_batch(std::span<const PacketRecord> records) {
+    for (const PacketRecord& r : records) on_packet(r);
+  }
   /// After the file's last packet; info says whether it was complete.
   virtual void on_file_end(const CaptureInfo& /*info*/) {}
 };

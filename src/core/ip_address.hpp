@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -36,21 +37,29 @@ struct IpAddress {
   }
 
   [[nodiscard]] constexpr bool is_v4() const noexcept {
-    for (int i = 0; i < 10; ++i) {
-      if (bytes[i] != 0) return false;
-    }
-    return bytes[10] == 0xff && bytes[11] == 0xff;
+    // Two word compares (this runs several times per packet): the first 8 bytes
+    // are zero and bytes 8..11 are 00 00 ff ff.
+    const auto words = std::bit_cast<std::array<std::uint64_t, 2>>(bytes);
+    constexpr std::uint64_t kMarkMask = std::endian::native == std::endian::little
+                                            ? 0x00000000ffffffffULL
+                                            : 0xffffffff00000000ULL;
+    constexpr std::uint64_t kMark = std::endian::native == std::endian::little
+                                        ? 0x00000000ffff0000ULL
+                                        : 0x0000ffff00000000ULL;
+    return words[0] == 0 && (words[1] & kMarkMask) == kMark;
   }
   /// The IPv4 value in host byte order; meaningful only when is_v4().
   [[nodiscard]] constexpr std::uint32_t v4_value() const noexcept {
-    return (std::uint32_t{bytes[12]} << 24) | (std::uint32_t{bytes[13]} << 16) |
-           (std::uint32_t{bytes[14]} << 8) | std::uint32_t{bytes[15]};
+    const auto words = std::bit_cast<std::array<std::uint32_t, 4>>(bytes);
+    if constexpr (std::endian::native == std::endian::little) {
+      return __builtin_bswap32(words[3]);
+    } else {
+      return words[3];
+    }
   }
   [[nodiscard]] constexpr bool is_unset() const noexcept {
-    for (auto b : bytes) {
-      if (b != 0) return false;
-    }
-    return true;
+    const auto words = std::bit_cast<std::array<std::uint64_t, 2>>(bytes);
+    return (words[0] | words[1]) == 0;
   }
 
   /// Dotted quad for IPv4, RFC 5952 text for IPv6.

@@ -28,7 +28,21 @@ namespace darkscope {
   const std::uint8_t* p = bytes.data();
   std::size_t n = bytes.size();
   std::uint64_t native = 0;
-  while (n >= 8) {
+  // Two independent 16-byte lanes per iteration: headers are 20 to 60 bytes, so
+  // most of a sum is one or two turns of this loop.
+  std::uint64_t other = 0;
+  while (n >= 16) {
+    std::uint64_t v;
+    std::uint64_t w;
+    std::memcpy(&v, p, 8);
+    std::memcpy(&w, p + 8, 8);
+    native += (v & 0xffffffffu) + (v >> 32);
+    other += (w & 0xffffffffu) + (w >> 32);
+    p += 16;
+    n -= 16;
+  }
+  native += other;
+  if (n >= 8) {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
     native += (v & 0xffffffffu) + (v >> 32);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,10 @@ class Enricher {
 
   /// Fills country, asn and scanner_org (and os_guess) for r.src. Never throws.
   void enrich(PacketRecord& r) noexcept;
+  /// enrich() for every observed record with a known source, the others untouched.
+  /// The cache lines of the whole run are requested first, so that their misses
+  /// overlap. Never throws.
+  void enrich_observed(std::span<PacketRecord> records) noexcept;
   [[nodiscard]] SourceInfo lookup(const IpAddress& a);
 
   /// Name of a scanner_org slot value ("" for 0).
