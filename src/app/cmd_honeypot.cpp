@@ -213,7 +213,8 @@ void run_stats(const StatsOptions& o) {
 
 void add_honeypot_command(CLI::App& app) {
   auto o = std::make_shared<HoneypotOptions>();
-  CLI::App* cmd = app.add_subcommand("honeypot", "run the telnet IoT honeypot (Mirai-family bots)");
+  CLI::App* cmd = app.add_subcommand(
+      "honeypot", "Run the telnet IoT honeypot that carries Mirai-family bots to their download step");
   cmd->add_option("--listen", o->listen, "ADDR:PORT[,ADDR:PORT...] to listen on (e.g. 0.0.0.0:23,0.0.0.0:2323)")->required();
   cmd->add_option("--log", o->log, "Cowrie-style JSON lines event log (appended)")->required();
   cmd->add_option("--db", o->db, "also store events in this SQLite database (table honeypot_events)");
@@ -254,7 +255,7 @@ void add_honeypot_command(CLI::App& app) {
 void add_honeypot_stats_command(CLI::App& app) {
   auto o = std::make_shared<StatsOptions>();
   CLI::App* cmd = app.add_subcommand("honeypot-stats",
-                                     "top credentials, commands, URLs, payloads and source countries of the honeypot");
+                                     "Top credentials, commands, URLs, payloads and source countries of the honeypot");
   cmd->add_option("--log", o->log, "the honeypot's JSON lines log")->check(CLI::ExistingFile);
   cmd->add_option("--db", o->db, "the SQLite store the honeypot wrote with --db")->check(CLI::ExistingFile);
   cmd->add_option("--top", o->top, "rows per table (0: all)")->capture_default_str();

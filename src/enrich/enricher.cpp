@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/u32_set.hpp"
 #include "enrich/asn_table.hpp"
 #include "enrich/mmdb_file.hpp"
 #include "enrich/os_guess.hpp"
@@ -37,14 +39,120 @@ static_assert(sizeof(CacheEntry) <= 32);
 
 constexpr unsigned kProbes = 4;
 
-struct V4Entry {
-  std::uint32_t addr;
-  std::uint32_t asn;
-  std::uint16_t org;
-  std::array<char, 2> country;
-  std::uint32_t used;
+/// The IPv4 cache: 8-byte entries, eight to a 64-byte line, so that a lookup reads one
+/// line. An entry names its answer by index into a small table of distinct answers
+/// (sources of one AS and country share one), which keeps the cache small enough to
+/// stay in the second-level cache for ~100k sources. It starts at 512 KiB and
+/// doubles while it is more than half full, up to the configured size; past that a
+/// full line gives up one entry to the newcomer.
+class V4Cache {
+ public:
+  struct Entry {
+    std::uint32_t addr;
+    std::uint32_t answer;  // index + 1 into answers_; 0 = empty slot
+  };
+  static constexpr std::size_t kPerLine = 8;
+  struct alignas(64) Line {
+    std::array<Entry, kPerLine> e;
+  };
+  static_assert(sizeof(Line) == 64);
+
+  V4Cache(std::size_t max_entries) {
+    max_lines_ = std::max<std::size_t>(1, std::bit_ceil(std::max<std::size_t>(max_entries, 1)) / kPerLine);
+    allocate(std::min<std::size_t>(max_lines_, kInitialLines));
+  }
+  ~V4Cache() { std::free(lines_); }
+  V4Cache(const V4Cache&) = delete;
+  V4Cache& operator=(const V4Cache&) = delete;
+
+  [[nodiscard]] const Line* line_of(std::uint32_t v) const noexcept {
+    return lines_ + (detail::u32_slot(v, shift_) & (line_count_ - 1));
+  }
+  void prefetch(std::uint32_t v) const noexcept { __builtin_prefetch(line_of(v)); }
+
+  /// The answer cached for v, or nullptr.
+  [[nodiscard]] const Resolved* find(std::uint32_t v) const noexcept {
+    const std::uint32_t id = find_id(v);
+    return id == 0 ? nullptr : &answers_[id - 1];
+  }
+  /// The cached answer's index + 1, or 0.
+  [[nodiscard]] std::uint32_t find_id(std::uint32_t v) const noexcept {
+    const Line* line = line_of(v);
+    for (const Entry& e : line->e) {
+      if (e.answer == 0) return 0;
+      if (e.addr == v) return e.answer;
+    }
+    return 0;
+  }
+  void insert(std::uint32_t v, const Resolved& r) {
+    if (used_ * 2 > line_count_ * kPerLine && line_count_ < max_lines_) grow();
+    place(v, answer_index(r) + 1);
+  }
+  [[nodiscard]] std::size_t memory_bytes() const noexcept {
+    return line_count_ * sizeof(Line) + answers_.capacity() * sizeof(Resolved);
+  }
+
+ private:
+  static constexpr std::size_t kInitialLines = 8192;  // 64k entries, 512 KiB
+
+  void allocate(std::size_t lines) {
+    constexpr std::size_t kHugePage = std::size_t{2} << 20;
+    const std::size_t bytes = lines * sizeof(Line);
+    const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    // Large tables on 2 MiB pages: every packet probes a random line.
+    void* p = std::aligned_alloc(bytes >= kHugePage ? kHugePage : 64, bytes >= kHugePage ? rounded : bytes);
+    if (p == nullptr) throw std::bad_alloc();
+    if (bytes >= kHugePage) ::madvise(p, rounded, MADV_HUGEPAGE);  // a hint only
+    std::memset(p, 0, bytes);
+    lines_ = static_cast<Line*>(p);
+    line_count_ = lines;
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(lines));
+    used_ = 0;
+  }
+  void place(std::uint32_t v, std::uint32_t answer) noexcept {
+    Line& line = lines_[detail::u32_slot(v, shift_) & (line_count_ - 1)];
+    for (Entry& e : line.e) {
+      if (e.answer == 0) {
+        e = Entry{v, answer};
+        ++used_;
+        return;
+      }
+      if (e.addr == v) {
+        e.answer = answer;
+        return;
+      }
+    }
+    // A full line: the newcomer takes a slot chosen by other bits of its address.
+    line.e[(v * 0x2545F491u) >> 29] = Entry{v, answer};
+  }
+  void grow() {
+    Line* old = lines_;
+    const std::size_t old_count = line_count_;
+    allocate(line_count_ * 2);
+    for (std::size_t i = 0; i < old_count; ++i) {
+      for (const Entry& e : old[i].e) {
+        if (e.answer != 0) place(e.addr, e.answer);
+      }
+    }
+    std::free(old);
+  }
+  std::uint32_t answer_index(const Resolved& r) {
+    const std::uint64_t key = (std::uint64_t{r.asn} << 32) | (std::uint64_t{r.org} << 16) |
+                              (std::uint64_t{static_cast<std::uint8_t>(r.country[0])} << 8) |
+                              static_cast<std::uint8_t>(r.country[1]);
+    const auto [it, fresh] = answer_ids_.try_emplace(key, static_cast<std::uint32_t>(answers_.size()));
+    if (fresh) answers_.push_back(r);
+    return it->second;
+  }
+
+  Line* lines_ = nullptr;
+  std::size_t line_count_ = 0;
+  std::size_t max_lines_ = 0;
+  unsigned shift_ = 64;
+  std::size_t used_ = 0;
+  std::vector<Resolved> answers_;
+  std::unordered_map<std::uint64_t, std::uint32_t> answer_ids_;
 };
-static_assert(sizeof(V4Entry) == 16);
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -70,13 +178,11 @@ struct Enricher::Impl {
 
   CacheEntry* cache = nullptr;  // IPv6 sources; calloc'd: untouched slots cost no memory
   std::size_t mask = 0;
-  V4Entry* cache4 = nullptr;  // IPv4 sources; 64-byte aligned groups of kProbes entries
-  std::size_t mask4 = 0;
+  std::unique_ptr<V4Cache> cache4;  // IPv4 sources
   EnrichStats stats;
 
   ~Impl() {
     std::free(cache);
-    std::free(cache4);
   }
 
   void load_asn(const std::string& path) {
@@ -136,7 +242,7 @@ struct Enricher::Impl {
 
   Resolved cached(const IpAddress& a) noexcept {
     ++stats.lookups;
-    if (a.is_v4() && cache4 != nullptr) return cached_v4(a);
+    if (cache4 != nullptr && a.is_v4()) return cached_v4(a.v4_value());
     if (cache == nullptr) return resolve(a);
     const std::uint64_t h = hash_address(a);
     CacheEntry* slot = nullptr;
@@ -159,36 +265,19 @@ struct Enricher::Impl {
     return slot->value;
   }
 
-  // IPv4 sources, nearly all of them: 16-byte entries probed within one 64-byte line,
-  // so a hit costs one cache-line fetch.
-  V4Entry* group_v4(std::uint32_t v, std::uint64_t& h) const noexcept {
-    h = (std::uint64_t{v} * 0x9E3779B97F4A7C15ULL) >> 24;
-    return cache4 + ((h & mask4) & ~std::size_t{kProbes - 1});
-  }
   void prefetch(const IpAddress& a) const noexcept {
-    if (cache4 == nullptr || !a.is_v4()) return;
-    std::uint64_t h = 0;
-    __builtin_prefetch(group_v4(a.v4_value(), h));
+    if (cache4 != nullptr && a.is_v4()) cache4->prefetch(a.v4_value());
   }
-  Resolved cached_v4(const IpAddress& a) noexcept {
-    const std::uint32_t v = a.v4_value();
-    std::uint64_t h = 0;
-    V4Entry* group = group_v4(v, h);
-    V4Entry* slot = nullptr;
-    for (unsigned k = 0; k < kProbes; ++k) {
-      V4Entry& e = group[k];
-      if (!e.used) {
-        slot = &e;
-        break;
-      }
-      if (e.addr == v) {
-        ++stats.hits;
-        return Resolved{e.asn, e.org, e.country};
-      }
+  Resolved cached_v4(std::uint32_t v) noexcept {
+    if (const Resolved* hit = cache4->find(v)) {
+      ++stats.hits;
+      return *hit;
     }
-    if (slot == nullptr) slot = &group[(h >> 32) % kProbes];
-    const Resolved r = resolve(a);
-    *slot = V4Entry{v, r.asn, r.org, r.country, 1};
+    const Resolved r = resolve(IpAddress::v4(v));
+    try {
+      cache4->insert(v, r);
+    } catch (...) {  // out of memory: answered, not cached
+    }
     return r;
   }
 };
@@ -233,15 +322,7 @@ Enricher::Enricher(const EnrichOptions& options) : impl_(std::make_unique<Impl>(
     std::size_t n = 1;
     while (n < options.cache_entries) n <<= 1;
     n = std::max<std::size_t>(n, kProbes);
-    // Every packet probes a random line of this table: on 2 MiB pages its 16 MiB
-    // need 8 TLB entries instead of 4,096, which the TLB could not hold.
-    constexpr std::size_t kHugePage = std::size_t{2} << 20;
-    const std::size_t bytes = (n * sizeof(V4Entry) + kHugePage - 1) / kHugePage * kHugePage;
-    m.cache4 = static_cast<V4Entry*>(std::aligned_alloc(kHugePage, bytes));
-    if (m.cache4 == nullptr) throw std::bad_alloc();
-    ::madvise(m.cache4, bytes, MADV_HUGEPAGE);  // a hint: without it, 4 KiB pages
-    std::memset(m.cache4, 0, n * sizeof(V4Entry));
-    m.mask4 = n - 1;
+    m.cache4 = std::make_unique<V4Cache>(n);
     // IPv6 sources are few on today's darknets: a quarter of the slots.
     const std::size_t n6 = std::max<std::size_t>(n / 4, kProbes);
     m.cache = static_cast<CacheEntry*>(std::calloc(n6, sizeof(CacheEntry)));
@@ -262,6 +343,7 @@ void Enricher::enrich(PacketRecord& r) noexcept {
 }
 
 void Enricher::enrich_observed(std::span<PacketRecord> records) noexcept {
+  // Ask for every cache line of the run first, so that their misses overlap.
   for (const PacketRecord& r : records) {
     if (r.observed && r.source_known()) impl_->prefetch(r.src);
   }

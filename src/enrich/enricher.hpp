@@ -21,7 +21,9 @@ struct EnrichOptions {
   std::string asn_db;                      ///< MaxMind ASN DB or @ip-location-db CSV; "" = default data
   std::vector<std::string> scanner_lists;  ///< extra research-scanner lists (files or directories)
   bool builtin_scanners = true;            ///< the project's own list of organisations
-  std::size_t cache_entries = std::size_t{1} << 20;  ///< per-source cache slots (power of 2); 0 = none
+  /// Largest per-source cache, in entries (rounded up to a power of 2; it starts at
+  /// 64k entries and doubles while more than half full); 0 = no cache.
+  std::size_t cache_entries = std::size_t{1} << 20;
 };
 
 /// Cache counters of one Enricher (for measurements).
