@@ -9,19 +9,22 @@
 #
 # Environment:
 #   DARKSCOPE_BIN   darkscope binary (default build/release/darkscope, built if missing)
-#   DARKNET         darknet prefixes (default 198.18.0.0/15, the RFC 2544 benchmarking range)
-#   SEED, DAYS      generator parameters (default 1, 7)
+#   DARKNET         darknet prefixes (default 198.18.0.0/16, in the RFC 2544 benchmarking range)
+#   SEED, DAYS      generator parameters (default 1, 1: a telescope's daily file)
+#   START           first day of the capture (default 2020-02-11)
 #   RUNS            runs per measurement, best kept (default 3; slow tools run twice)
 #   NO_TSHARK=1     skip tshark (it is slow: it runs on a 1M-packet prefix and is scaled)
+#   NO_INGEST=1     skip the ingest row
 #   CPU             the core to pin to (default 0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 packets="${1:-20000000}"
-darknet="${DARKNET:-198.18.0.0/15}"
+darknet="${DARKNET:-198.18.0.0/16}"
 seed="${SEED:-1}"
-days="${DAYS:-7}"
+days="${DAYS:-1}"
+start="${START:-2020-02-11}"
 runs="${RUNS:-3}"
 cpu="${CPU:-0}"
 bin="${DARKSCOPE_BIN:-build/release/darkscope}"
@@ -44,13 +47,13 @@ fi
 synth_seconds=""
 synth_capture() {  # $1 packets, $2 file
   local n="$1" file="$2"
-  local params="packets=$n darknet=$darknet seed=$seed days=$days start=2020-02-07 version=$("$bin" --version 2>/dev/null | head -1)"
+  local params="packets=$n darknet=$darknet seed=$seed days=$days start=$start version=$("$bin" --version 2>/dev/null | head -1)"
   if [ -f "$file" ] && [ -f "$file.params" ] && [ "$(cat "$file.params")" = "$params" ]; then
     return
   fi
   echo "bench: generating $n packets into $file" >&2
   local t
-  t=$( { /usr/bin/time -f '%e %M' "$bin" synth --packets "$n" --darknet "$darknet" --start 2020-02-07 \
+  t=$( { /usr/bin/time -f '%e %M' "$bin" synth --packets "$n" --darknet "$darknet" --start "$start" \
           --days "$days" --seed "$seed" -q -o "$file" ; } 2>&1 | tail -1)
   echo "$params" > "$file.params"
   [ "$n" = "$packets" ] && synth_seconds="${t%% *}"
@@ -109,7 +112,7 @@ measure "tcpdump 'tcp[4:4] = ip[16:4]'" "$packets" "$bytes" 2 \
 # ---------------------------------------------------------------- ingest
 # capture -> SQLite store, from an empty database each run (measured when the
 # binary has the command; further store rows go here).
-if "$bin" ingest --help >/dev/null 2>&1; then
+if [ "${NO_INGEST:-0}" != "1" ] && "$bin" ingest --help >/dev/null 2>&1; then
   db="$out/bench.sqlite"
   measure "darkscope ingest (enriched)" "$packets" "$bytes" 2 \
     sh -c 'rm -f "$1" "$1-wal" "$1-shm"; exec "$2" ingest -q --db "$1" --darknet "$3" "$4"' \
@@ -155,6 +158,15 @@ ratio_tcpdump_cpu=$(awk "BEGIN{printf \"%.2f\", (${cpus[$ds]:-0} > 0 ? ${cpus[$t
 printf '\ndarkscope / tcpdump packet rate: %sx by wall time, %sx by CPU time (target >= 4x)\n' \
   "$ratio_tcpdump" "$ratio_tcpdump_cpu"
 printf 'darkscope byte rate / cat byte rate: %s%% (target >= 40%%)\n' "$ratio_cat"
+de="darkscope analyze (enriched)"
+enrich_cost=$(awk "BEGIN{printf \"%.0f\", (${pps[$de]:-0} > 0 ? 100 * (${pps[$ds]:-0} / ${pps[$de]:-1} - 1) : 0)}")
+printf 'enrichment adds %s%% to analyze wall time (target <= 30%%)\n' "$enrich_cost"
+di="darkscope ingest (enriched)"
+ratio_ingest=""
+if [ -n "${pps[$di]:-}" ]; then
+  ratio_ingest=$(awk "BEGIN{printf \"%.0f\", (${pps[$de]:-0} > 0 ? 100 * ${pps[$di]:-0} / ${pps[$de]:-1} : 0)}")
+  printf 'ingest packet rate / enriched analyze packet rate: %s%% (target >= 50%%)\n' "$ratio_ingest"
+fi
 printf 'peak RSS, full vs half capture: %s MB vs %s MB (should not grow with file size)\n' \
   "${rssmb[$ds]:-?}" "${rssmb[darkscope analyze, half capture]:-?}"
 
@@ -163,10 +175,10 @@ cat >"$out/results.json" <<EOF
   "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
   "host": {"cpu": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')", "cores": $(nproc), "pinned_cpu": $cpu},
   "darkscope_version": "$("$bin" --version 2>/dev/null | head -1)",
-  "capture": {"path": "$capture", "packets": $packets, "bytes": $bytes, "darknet": "$darknet", "days": $days, "seed": $seed},
+  "capture": {"path": "$capture", "packets": $packets, "bytes": $bytes, "darknet": "$darknet", "days": $days, "start": "$start", "seed": $seed},
   "synth_seconds": ${synth_seconds:-null},
   "results": [$json_rows],
-  "ratios": {"darkscope_over_tcpdump_pps": $ratio_tcpdump, "darkscope_over_tcpdump_cpu": $ratio_tcpdump_cpu, "darkscope_over_cat_bytes_percent": $ratio_cat}
+  "ratios": {"darkscope_over_tcpdump_pps": $ratio_tcpdump, "darkscope_over_tcpdump_cpu": $ratio_tcpdump_cpu, "darkscope_over_cat_bytes_percent": $ratio_cat, "enrichment_cost_percent": $enrich_cost, "ingest_over_analyze_percent": ${ratio_ingest:-null}}
 }
 EOF
 echo "bench: results in $out/results.json"
