@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -49,14 +51,38 @@ constexpr std::size_t kMapAtLeast = std::size_t{1} << 20;
 /// that resident memory stays bounded whatever the file's size.
 constexpr std::size_t kReleaseEvery = std::size_t{8} << 20;
 
+/// The file being read through a mapping, for the SIGBUS message (one at a time).
+char g_mapped_path[512];
+
+/// A mapped file that shrinks under the reader, or a read error beneath the page
+/// cache, raises SIGBUS instead of a failed read(): say which file and why, and
+/// exit as for damaged input rather than die without a word.
+extern "C" void on_mapped_file_bus_error(int /*sig*/) {
+  static constexpr char kPrefix[] = "darkscope: ";
+  static constexpr char kSuffix[] =
+      ": the file shrank, or could not be read, while it was being read (SIGBUS); stopping\n";
+  (void)!::write(STDERR_FILENO, kPrefix, sizeof kPrefix - 1);
+  (void)!::write(STDERR_FILENO, g_mapped_path, ::strnlen(g_mapped_path, sizeof g_mapped_path));
+  (void)!::write(STDERR_FILENO, kSuffix, sizeof kSuffix - 1);
+  ::_exit(3);
+}
+
 /// A read-only mapping of a whole regular file, unmapped when the last owner goes.
 class Mapping {
  public:
   /// The mapping of `size` bytes of fd, or nullptr when the file cannot be mapped.
-  static std::shared_ptr<Mapping> map(int fd, std::size_t size) {
+  static std::shared_ptr<Mapping> map(int fd, std::size_t size, const std::string& path) {
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) return nullptr;
     ::madvise(p, size, MADV_SEQUENTIAL);
+    static const bool handler_installed = [] {
+      struct sigaction sa {};
+      sa.sa_handler = on_mapped_file_bus_error;
+      sigemptyset(&sa.sa_mask);
+      return ::sigaction(SIGBUS, &sa, nullptr) == 0;
+    }();
+    (void)handler_installed;
+    std::snprintf(g_mapped_path, sizeof g_mapped_path, "%s", path.c_str());
     return std::shared_ptr<Mapping>(new Mapping(static_cast<const std::uint8_t*>(p), size));
   }
   ~Mapping() { ::munmap(const_cast<std::uint8_t*>(data_), size_); }
@@ -615,7 +641,7 @@ std::unique_ptr<CaptureSource> open_capture_file(const std::string& path) {
   CaptureInfo info;
   info.path = path;
   if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) >= kMapAtLeast) {
-    if (auto mapping = Mapping::map(fd, static_cast<std::size_t>(st.st_size))) {
+    if (auto mapping = Mapping::map(fd, static_cast<std::size_t>(st.st_size), path)) {
       const Bytes bytes = mapping->bytes();
       if (capture_detail::sniff_compression(bytes.first(6)) == Compression::kNone) {
         info.compression = capture_detail::compression_name(Compression::kNone);

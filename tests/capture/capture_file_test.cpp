@@ -495,3 +495,61 @@ TEST(CaptureOpenErrors, MemoryAndFileAgree) {
 
 }  // namespace
 }  // namespace darkscope
+
+namespace darkscope {
+namespace {
+
+/// An 8 MiB capture of 1,000-byte frames whose payload names the frame.
+std::string mapped_capture(const char* name, std::size_t* frames) {
+  test::PcapWriter w(false, false, 101);
+  std::size_t n = 0;
+  for (std::size_t total = 0; total < (std::size_t{8} << 20); total += 16 + 1000) {
+    w.record(static_cast<std::uint32_t>(n), 0, ByteVector(1000, static_cast<std::uint8_t>(n)),
+             1000);
+    ++n;
+  }
+  *frames = n;
+  return test::write_temp_file(name, w.data());
+}
+
+/// Large regular files are read through a mapping: the same frames as a stream.
+TEST(CaptureMapped, LargeFileReadThroughAMapping) {
+  std::size_t frames = 0;
+  const std::string path = mapped_capture("mapped.pcap", &frames);
+  auto source = open_capture_file(path);
+  Frame f;
+  std::size_t i = 0;
+  bool all_match = true;
+  while (source->next(f)) {
+    all_match = all_match && f.data.size() == 1000 &&
+                f.data[999] == static_cast<std::uint8_t>(i) &&
+                f.ts_ns == static_cast<std::int64_t>(i) * 1'000'000'000;
+    ++i;
+  }
+  EXPECT_TRUE(all_match);
+  EXPECT_EQ(i, frames);
+  EXPECT_TRUE(source->info().complete) << source->info().error;
+  EXPECT_EQ(source->bytes_read(), std::filesystem::file_size(path));
+}
+
+/// A mapped file that shrinks while it is read cannot fail a read(): the reader
+/// names the file and exits with the damaged-input status instead of dying silently.
+TEST(CaptureMappedDeathTest, FileShrinkingUnderTheReaderIsNamedAndExits3) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  std::size_t frames = 0;
+  const std::string path = mapped_capture("shrinking.pcap", &frames);
+  EXPECT_EXIT(
+      {
+        auto source = open_capture_file(path);
+        Frame f;
+        ASSERT_TRUE(source->next(f));
+        ASSERT_EQ(::truncate(path.c_str(), 1 << 20), 0);
+        while (source->next(f)) {
+        }
+        std::exit(0);  // not reached: the pages past 1 MiB are gone
+      },
+      ::testing::ExitedWithCode(3), "shrinking.pcap: the file shrank");
+}
+
+}  // namespace
+}  // namespace darkscope
