@@ -1,6 +1,9 @@
 #include "enrich/enricher.hpp"
 
 #include <sys/mman.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <bit>
@@ -47,18 +50,18 @@ constexpr unsigned kProbes = 4;
 /// full line gives up one entry to the newcomer.
 class V4Cache {
  public:
-  struct Entry {
-    std::uint32_t addr;
-    std::uint32_t answer;  // index + 1 into answers_; 0 = empty slot
-  };
   static constexpr std::size_t kPerLine = 8;
+  /// Eight addresses, then their answers: the addresses compare at once (SSE2), so a
+  /// lookup costs one line and no data-dependent branch.
   struct alignas(64) Line {
-    std::array<Entry, kPerLine> e;
+    std::array<std::uint32_t, kPerLine> addr;
+    std::array<std::uint32_t, kPerLine> answer;  // index + 1 into answers_; 0 = empty
   };
   static_assert(sizeof(Line) == 64);
 
-  V4Cache(std::size_t max_entries) {
-    max_lines_ = std::max<std::size_t>(1, std::bit_ceil(std::max<std::size_t>(max_entries, 1)) / kPerLine);
+  explicit V4Cache(std::size_t max_entries) {
+    max_lines_ = std::max<std::size_t>(
+        1, std::bit_ceil(std::max<std::size_t>(max_entries, 1)) / kPerLine);
     allocate(std::min<std::size_t>(max_lines_, kInitialLines));
   }
   ~V4Cache() { std::free(lines_); }
@@ -72,37 +75,49 @@ class V4Cache {
 
   /// The answer cached for v, or nullptr.
   [[nodiscard]] const Resolved* find(std::uint32_t v) const noexcept {
-    const std::uint32_t id = find_id(v);
-    return id == 0 ? nullptr : &answers_[id - 1];
-  }
-  /// The cached answer's index + 1, or 0.
-  [[nodiscard]] std::uint32_t find_id(std::uint32_t v) const noexcept {
     const Line* line = line_of(v);
-    for (const Entry& e : line->e) {
-      if (e.answer == 0) return 0;
-      if (e.addr == v) return e.answer;
-    }
-    return 0;
+    const unsigned slot = match(*line, v);
+    if (slot >= kPerLine || line->answer[slot] == 0) return nullptr;
+    return &answers_[line->answer[slot] - 1];
   }
   void insert(std::uint32_t v, const Resolved& r) {
     if (used_ * 2 > line_count_ * kPerLine && line_count_ < max_lines_) grow();
     place(v, answer_index(r) + 1);
   }
-  [[nodiscard]] std::size_t memory_bytes() const noexcept {
-    return line_count_ * sizeof(Line) + answers_.capacity() * sizeof(Resolved);
-  }
 
  private:
   static constexpr std::size_t kInitialLines = 8192;  // 64k entries, 512 KiB
 
+  /// The slot holding v among the line's used slots, or kPerLine.
+  static unsigned match(const Line& line, std::uint32_t v) noexcept {
+#if defined(__SSE2__)
+    const __m128i key = _mm_set1_epi32(static_cast<int>(v));
+    const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(line.addr.data()));
+    const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(line.addr.data() + 4));
+    const unsigned bits =
+        static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, key)))) |
+        (static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, key)))) << 4);
+    // Several slots may hold v's value only when some are empty (address 0 in an
+    // unused slot): the used ones come first, so the lowest match is the real one.
+    return bits == 0 ? kPerLine : static_cast<unsigned>(std::countr_zero(bits));
+#else
+    for (unsigned i = 0; i < kPerLine; ++i) {
+      if (line.answer[i] == 0) return kPerLine;
+      if (line.addr[i] == v) return i;
+    }
+    return kPerLine;
+#endif
+  }
+
   void allocate(std::size_t lines) {
     constexpr std::size_t kHugePage = std::size_t{2} << 20;
     const std::size_t bytes = lines * sizeof(Line);
-    const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    const bool huge = bytes >= kHugePage;
+    const std::size_t rounded = huge ? (bytes + kHugePage - 1) / kHugePage * kHugePage : bytes;
     // Large tables on 2 MiB pages: every packet probes a random line.
-    void* p = std::aligned_alloc(bytes >= kHugePage ? kHugePage : 64, bytes >= kHugePage ? rounded : bytes);
+    void* p = std::aligned_alloc(huge ? kHugePage : 64, rounded);
     if (p == nullptr) throw std::bad_alloc();
-    if (bytes >= kHugePage) ::madvise(p, rounded, MADV_HUGEPAGE);  // a hint only
+    if (huge) ::madvise(p, rounded, MADV_HUGEPAGE);  // a hint only
     std::memset(p, 0, bytes);
     lines_ = static_cast<Line*>(p);
     line_count_ = lines;
@@ -111,27 +126,30 @@ class V4Cache {
   }
   void place(std::uint32_t v, std::uint32_t answer) noexcept {
     Line& line = lines_[detail::u32_slot(v, shift_) & (line_count_ - 1)];
-    for (Entry& e : line.e) {
-      if (e.answer == 0) {
-        e = Entry{v, answer};
+    for (unsigned i = 0; i < kPerLine; ++i) {
+      if (line.answer[i] == 0) {
+        line.addr[i] = v;
+        line.answer[i] = answer;
         ++used_;
         return;
       }
-      if (e.addr == v) {
-        e.answer = answer;
+      if (line.addr[i] == v) {
+        line.answer[i] = answer;
         return;
       }
     }
     // A full line: the newcomer takes a slot chosen by other bits of its address.
-    line.e[(v * 0x2545F491u) >> 29] = Entry{v, answer};
+    const unsigned victim = (v * 0x2545F491u) >> 29;
+    line.addr[victim] = v;
+    line.answer[victim] = answer;
   }
   void grow() {
     Line* old = lines_;
     const std::size_t old_count = line_count_;
     allocate(line_count_ * 2);
     for (std::size_t i = 0; i < old_count; ++i) {
-      for (const Entry& e : old[i].e) {
-        if (e.answer != 0) place(e.addr, e.answer);
+      for (unsigned k = 0; k < kPerLine; ++k) {
+        if (old[i].answer[k] != 0) place(old[i].addr[k], old[i].answer[k]);
       }
     }
     std::free(old);
@@ -140,7 +158,8 @@ class V4Cache {
     const std::uint64_t key = (std::uint64_t{r.asn} << 32) | (std::uint64_t{r.org} << 16) |
                               (std::uint64_t{static_cast<std::uint8_t>(r.country[0])} << 8) |
                               static_cast<std::uint8_t>(r.country[1]);
-    const auto [it, fresh] = answer_ids_.try_emplace(key, static_cast<std::uint32_t>(answers_.size()));
+    const auto [it, fresh] =
+        answer_ids_.try_emplace(key, static_cast<std::uint32_t>(answers_.size()));
     if (fresh) answers_.push_back(r);
     return it->second;
   }
