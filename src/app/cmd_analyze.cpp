@@ -259,6 +259,13 @@ int run_analyze(const AnalyzeOptions& o) {
   }
   if (o.json) {
     std::puts(to_json(result, sink.summary, enricher.get(), o.top).dump(2).c_str());
+    // The JSON object's keys are fixed; the kernel's counters of a live run go to stderr.
+    if (result.live_stats) {
+      std::fprintf(stderr, "darkscope: kernel: %llu received, %llu dropped, %llu dropped by the interface\n",
+                   static_cast<unsigned long long>(result.live_stats->received),
+                   static_cast<unsigned long long>(result.live_stats->dropped),
+                   static_cast<unsigned long long>(result.live_stats->interface_dropped));
+    }
   } else {
     print_text(o, result, sink.summary, enricher.get());
   }

@@ -1,8 +1,17 @@
 // darkscope analyze and packets, run as a user runs them, on captures built byte by byte.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "../support/packet_builder.hpp"
 #include "../support/run_command.hpp"
@@ -238,6 +247,79 @@ TEST_F(CorpusCli, NmapPcapngKnownAnswers) {
   EXPECT_EQ(j["classes"]["tcp-backscatter"], 12 + 5);
   EXPECT_EQ(j["fingerprints"]["mirai"], 0);
   EXPECT_EQ(j["fingerprints"]["masscan"], 0);
+}
+
+}  // namespace
+}  // namespace darkscope
+
+namespace darkscope {
+namespace {
+
+/// `analyze --interface lo` as an operator runs it: capture until SIGTERM, then the
+/// same summary. The darknet filter keeps only the packets sent into 127.77.0.0/16.
+TEST(AnalyzeLive, LoopbackUntilSigtermThenTheSummary) {
+  if (!std::filesystem::exists(darkscope_binary())) GTEST_SKIP() << "darkscope binary not built";
+  const auto dir = temp_dir("analyze-live");
+  const std::string out = (dir / "out.json").string();
+  const std::string err = (dir / "err.txt").string();
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::freopen(out.c_str(), "w", stdout);
+    std::freopen(err.c_str(), "w", stderr);
+    const std::string bin = darkscope_binary();
+    ::execl(bin.c_str(), bin.c_str(), "analyze", "--no-enrich", "--json", "--interface", "lo",
+            "--darknet", "127.77.0.0/16", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait until the capture runs (it says so on stderr), or until it has failed.
+  std::string said;
+  for (int i = 0; i < 100 && said.find("Ctrl-C") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(err);
+    said.assign(std::istreambuf_iterator<char>(in), {});
+    if (::waitpid(child, nullptr, WNOHANG) == child) break;
+  }
+  if (said.find("Ctrl-C") == std::string::npos) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    GTEST_SKIP() << "live capture on lo not possible here: " << said;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the capture handle is active
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  constexpr int kInside = 25;
+  for (int i = 0; i < kInside + 10; ++i) {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(9000 + i % 3));
+    // The last ten go to 127.0.0.1: outside the darknet, filtered out by BPF.
+    to.sin_addr.s_addr = htonl(i < kInside ? 0x7F4D0005u : 0x7F000001u);
+    const char payload[4] = {'d', 'k', 's', 'c'};
+    ::sendto(fd, payload, sizeof payload, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  }
+  ::close(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ::kill(child, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  std::ifstream in(out);
+  const json j = json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+  EXPECT_EQ(j["classes"]["udp"], kInside);
+  EXPECT_EQ(j["observed"], kInside);
+  EXPECT_EQ(j["outside"], 0);
+  EXPECT_EQ(j["destinations"], 1);
+  ASSERT_EQ(j["top_ports"].size(), 3u);
+  EXPECT_EQ(j["top_ports"][0]["key"], "udp/9000");
+  EXPECT_EQ(j["top_ports"][0]["packets"], 9);
+  ASSERT_EQ(j["files"].size(), 1u);
+  EXPECT_EQ(j["files"][0]["format"], "live");
+  std::ifstream err_in(err);
+  const std::string err_text(std::istreambuf_iterator<char>(err_in), {});
+  EXPECT_NE(err_text.find("kernel: "), std::string::npos) << err_text;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
