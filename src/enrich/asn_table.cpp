@@ -52,12 +52,16 @@ std::string_view next_plain(std::string_view& line) {
 
 bool parse_u128(std::string_view text, Uint128& out) {
   if (text.empty() || text.size() > 39) return false;
+  // 38 digits always fit in 128 bits (10^38 < 2^128); only the 39th can overflow,
+  // so the check costs one comparison, not a 128-bit division per digit.
+  constexpr Uint128 kMax = ~Uint128{0};
   Uint128 v = 0;
-  for (const char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     if (c < '0' || c > '9') return false;
-    const Uint128 next = v * 10 + static_cast<unsigned>(c - '0');
-    if (next / 10 != v) return false;  // overflow
-    v = next;
+    const auto digit = static_cast<unsigned>(c - '0');
+    if (i == 38 && (v > kMax / 10 || v * 10 > kMax - digit)) return false;  // overflow
+    v = v * 10 + digit;
   }
   out = v;
   return true;

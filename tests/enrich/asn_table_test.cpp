@@ -67,6 +67,27 @@ TEST(AsnTable, NumericFormsOfBothFamilies) {
   EXPECT_EQ(v6.lookup(ip("2001:201::")), 0u);
 }
 
+TEST(AsnTable, NumericIpv6RangeUpToTheLastAddress) {
+  AsnTable v6;
+  std::vector<std::string> warnings;
+  // 2^128 - 1 is the last address; 2^128 does not fit and is a malformed line.
+  EXPECT_EQ(v6.add_csv("340282366920938463463374607431768211440,"
+                       "340282366920938463463374607431768211455,64496,Last\n"
+                       "340282366920938463463374607431768211456,"
+                       "340282366920938463463374607431768211456,64497,Past\n"
+                       "1000000000000000000000000000000000000000,1,64498,Forty digits\n",
+                       "asn-ipv6-num.csv", true, warnings),
+            1u);
+  v6.finish();
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("asn-ipv6-num.csv:2: bad numeric range"), std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[1].find("asn-ipv6-num.csv:3: bad numeric range"), std::string::npos)
+      << warnings[1];
+  EXPECT_EQ(v6.lookup(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")), 64496u);
+  EXPECT_EQ(v6.lookup(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffef")), 0u);
+}
+
 TEST(AsnTable, MalformedLinesReportedWithFileAndLine) {
   AsnTable t;
   std::vector<std::string> warnings;
