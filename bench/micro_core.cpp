@@ -7,6 +7,7 @@
 #include "core/address_set.hpp"
 #include "core/ip_address.hpp"
 #include "core/prefix.hpp"
+#include "core/u32_set.hpp"
 
 namespace darkscope {
 namespace {
@@ -43,6 +44,22 @@ void BM_AddressSetInsert(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_AddressSetInsert)->Arg(1 << 10)->Arg(1 << 16)->Arg(1 << 20);
+
+// The same with IPv4 keys in the 4-byte set the summary uses.
+void BM_U32SetInsert(benchmark::State& state) {
+  const auto distinct = static_cast<std::size_t>(state.range(0));
+  const auto addresses = random_v4(distinct, 1);
+  std::uint64_t s = 2;
+  std::vector<std::uint32_t> order(1 << 16);
+  for (auto& o : order) o = static_cast<std::uint32_t>(next_random(s) % distinct);
+  U32Set set;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(set.insert(addresses[order[i++ & 0xffff]].v4_value()));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_U32SetInsert)->Arg(1 << 10)->Arg(1 << 16)->Arg(1 << 20);
 
 // Darknet membership: a /16 darknet made of state.range(0) prefixes, random destinations.
 void BM_PrefixSetContains(benchmark::State& state) {
