@@ -179,6 +179,11 @@ struct HoneypotServer::Impl {
         co_await backoff.async_wait(kNoThrow);
         continue;
       }
+      // Prompts go out as they are written: with Nagle's algorithm a prompt written
+      // while the previous segment waits for the peer's delayed ACK sits for ~40 ms,
+      // which a bot's dialogue pays at every step.
+      std::error_code nodelay_ec;
+      socket.set_option(asio::ip::tcp::no_delay(true), nodelay_ec);
       auto session = std::make_shared<Session>(std::move(socket));
       asio::co_spawn(io, run_session(session), asio::detached);
     }
