@@ -22,6 +22,12 @@ ScanDetector::ScanDetector(ScanOptions options, double darknet_ipv4_size,
       scale_(darknet_ipv4_size > 0 ? kTwoTo32 / darknet_ipv4_size : 1.0),
       on_event_(std::move(on_event)) {}
 
+void ScanDetector::prefetch(const PacketRecord& r) const noexcept {
+  if (!r.observed || !r.source_known() || !is_scan_class(r.traffic_class)) return;
+  table_.prefetch(Key{r.src, r.traffic_class == TrafficClass::kIcmpRequest ? std::uint16_t{0} : r.dst_port,
+                      scan_protocol(r), r.traffic_class});
+}
+
 void ScanDetector::on_packet(const PacketRecord& r) {
   if (!r.observed || !r.source_known() || !is_scan_class(r.traffic_class)) return;
   const std::int64_t now = r.ts_ns;

@@ -66,6 +66,9 @@ class ScanDetector {
 
   /// Feeds one packet; ignores packets that are not observed probes.
   void on_packet(const PacketRecord& r);
+  /// Optional: asks for the table slot of a packet that on_packet() will see a few
+  /// packets later (no effect on what is found).
+  void prefetch(const PacketRecord& r) const noexcept;
   /// Ends scans idle at `now_ns` (wall clock in live runs, packet time otherwise).
   void advance(std::int64_t now_ns);
   /// Ends every active scan (end of input).
