@@ -1,13 +1,19 @@
 // darkscope ingest: captures (or a live interface) into the observation store,
 // exactly once per capture content, resumable after a crash.
+#include <pthread.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/cmd_events.hpp"
@@ -39,41 +45,73 @@ struct IngestOptions {
 
 /// One capture waiting in the pipeline: where it resumes and what it has counted.
 struct PendingCapture {
-  CaptureState state;
+  std::shared_ptr<CaptureHandle> handle;
+  std::uint64_t resume_after = 0;
+  bool last = false;  ///< the last file of the run: the detectors end with it
   std::unique_ptr<CaptureIngest> ingest;
+};
+
+/// Hashes files one after the other on its own thread, so that new captures are
+/// counted while their identity is computed.
+class Hasher {
+ public:
+  ~Hasher() {
+    if (thread_.joinable()) thread_.join();
+  }
+  std::shared_future<std::string> add(const std::string& path) {
+    jobs_.emplace_back(path, std::promise<std::string>());
+    return jobs_.back().second.get_future().share();
+  }
+  void start() {
+    if (jobs_.empty()) return;
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "ds-hash");
+      for (auto& [path, promise] : jobs_) {
+        try {
+          promise.set_value(sha256_file(path));
+        } catch (...) {
+          promise.set_exception(std::current_exception());
+        }
+      }
+    });
+  }
+
+ private:
+  std::deque<std::pair<std::string, std::promise<std::string>>> jobs_;
+  std::thread thread_;
 };
 
 class IngestSink : public PacketSink {
  public:
-  IngestSink(ObservationStore& store, BinAggregator& aggregator, int sensor_id, CheckpointPolicy policy)
-      : store_(store), aggregator_(aggregator), sensor_id_(sensor_id), policy_(policy) {}
+  IngestSink(CommitQueue& queue, BinAggregator& aggregator, int sensor_id, CheckpointPolicy policy,
+             EventRecorder* events)
+      : queue_(queue), aggregator_(aggregator), sensor_id_(sensor_id), policy_(policy), events_(events) {}
 
-  void add(const std::string& path, const CaptureState& state) { pending_[path].state = state; }
-  /// Scans and DoS attacks are looked for in the packets of the captures ingested.
-  void set_events(EventRecorder* events) { events_ = events; }
+  void add(const std::string& path, PendingCapture capture) { pending_[path] = std::move(capture); }
+  void mark_last(const std::string& path) { pending_[path].last = true; }
 
   void on_file_begin(const CaptureInfo& info) override {
     auto it = pending_.find(info.path);
     current_ = it == pending_.end() ? nullptr : &it->second;
     if (current_ != nullptr) {
-      current_->ingest = std::make_unique<CaptureIngest>(store_, aggregator_, sensor_id_,
-                                                         current_->state, policy_);
+      current_->ingest = std::make_unique<CaptureIngest>(queue_, aggregator_, sensor_id_, current_->handle,
+                                                         current_->resume_after, policy_, events_);
     }
   }
   void on_packet(const PacketRecord& r) override {
-    if (current_ == nullptr) return;
-    const std::uint64_t skipped_before = current_->ingest->packets_skipped();
-    current_->ingest->on_packet(r);
-    // Packets a resumed run skips were counted before the interruption: they must
-    // not feed the event detectors a second time either.
-    if (events_ != nullptr && current_->ingest->packets_skipped() == skipped_before) {
-      events_->on_packet(r);
-    }
+    if (current_ != nullptr) current_->ingest->on_packet(r);
   }
   void on_file_end(const CaptureInfo& info) override {
     if (current_ == nullptr) return;
+    // Scans and attacks go on across the files of a run; they end with its last file,
+    // whose final commit holds them.
+    if (current_->last && events_ != nullptr) {
+      events_->finish();
+      events_done_ = true;
+    }
     // A damaged file is read up to the damage every time, so what was read is all of it.
     current_->ingest->finish(true);
+    last_ = current_->ingest.get();
     CaptureIngest& in = *current_->ingest;
     std::printf("  %s: %llu packets, %llu observed counted, %llu commit(s)%s%s\n", info.path.c_str(),
                 static_cast<unsigned long long>(in.packets_seen()),
@@ -86,15 +124,25 @@ class IngestSink : public PacketSink {
     std::fflush(stdout);
     current_ = nullptr;
   }
+  /// Ends the detectors when the run's last file did not (it could not be read):
+  /// their events go with the last capture that was counted.
+  void finish_events() {
+    if (events_ == nullptr || events_done_) return;
+    events_->finish();
+    events_done_ = true;
+    if (last_ != nullptr) last_->finish(true);
+  }
 
  private:
-  ObservationStore& store_;
+  CommitQueue& queue_;
   BinAggregator& aggregator_;
   int sensor_id_;
   CheckpointPolicy policy_;
+  EventRecorder* events_;
   std::map<std::string, PendingCapture> pending_;
   PendingCapture* current_ = nullptr;
-  EventRecorder* events_ = nullptr;
+  CaptureIngest* last_ = nullptr;
+  bool events_done_ = false;
 };
 
 int run_ingest(const IngestOptions& o) {
@@ -110,8 +158,10 @@ int run_ingest(const IngestOptions& o) {
   SensorInfo sensor{o.sensor, p.darknet.to_string(), p.darknet.ipv4_size()};
   const int sensor_id = store->sensor_id(sensor);
   p.sensor_id = static_cast<std::uint16_t>(sensor_id);
-  // Finish rollups a killed run left undone before anything else.
+  const EventOptions event_options = o.events.options();
+  // Finish what a killed run left undone before anything else.
   store->refresh_rollups();
+  if (!o.events.disabled) (void)store->detect_pending_surges(event_options.surge);
 
   std::unique_ptr<Enricher> enricher;
   if (!o.no_enrich) {
@@ -128,54 +178,75 @@ int run_ingest(const IngestOptions& o) {
                                    std::to_string(static_cast<long long>(sensor.ipv4_size)) +
                                    " IPv4 addresses)").c_str());
 
-  std::unique_ptr<EventsStore> events_store;
   std::unique_ptr<EventRecorder> events;
-  if (!o.events.disabled) {
-    events_store = std::make_unique<EventsStore>(o.db, true);
-    events = std::make_unique<EventRecorder>(*events_store, sensor_id, p.darknet.ipv4_size(),
-                                             o.events.options());
-  }
+  // The detectors run beside the counting, on the other core.
+  if (!o.events.disabled) events = std::make_unique<EventRecorder>(p.darknet.ipv4_size(), event_options, true);
 
   int status = 0;
   PipelineResult result;
+  CommitQueue queue(*store);
   if (!o.interface.empty()) {
     CheckpointPolicy live_policy;
     live_policy.boundary_s = kBin5m;  // every 5-minute bin is written as it closes
-    IngestSink sink(*store, aggregator, sensor_id, live_policy);
-    sink.set_events(events.get());
+    IngestSink sink(queue, aggregator, sensor_id, live_policy, events.get());
     const auto start = std::chrono::system_clock::now().time_since_epoch();
     const std::string id = "live:" + o.interface + ":" +
                            std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(start).count());
-    sink.add(o.interface, store->begin_capture(sensor_id, {id, o.interface, 0}, false));
+    auto handle = std::make_shared<CaptureHandle>();
+    handle->file = {id, o.interface, 0};
+    handle->id = store->begin_capture(sensor_id, handle->file, false).id;
+    sink.add(o.interface, {handle, 0, true, nullptr});
     const auto& stop = install_stop_signals();
     std::fprintf(stderr, "darkscope: ingesting from %s; SIGINT/SIGTERM flushes and stops\n",
                  o.interface.c_str());
     result = run_live(o.interface, p, sink, stop);
+    sink.finish_events();
   } else {
-    IngestSink sink(*store, aggregator, sensor_id, CheckpointPolicy{});
-    sink.set_events(events.get());
+    IngestSink sink(queue, aggregator, sensor_id, CheckpointPolicy{}, events.get());
+    Hasher hasher;
     std::vector<std::string> to_read;
     std::set<std::string> hashes;
+    std::map<std::uint64_t, int> sizes;
     for (const std::string& path : o.files) {
-      std::string sha;
       struct stat st {};
+      if (::stat(path.c_str(), &st) == 0) ++sizes[static_cast<std::uint64_t>(st.st_size)];
+    }
+    for (const std::string& path : o.files) {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) {
+        std::fprintf(stderr, "darkscope: %s: cannot open: %s\n", path.c_str(), std::strerror(errno));
+        status = 2;
+        continue;
+      }
+      const auto size = static_cast<std::uint64_t>(st.st_size);
+      auto handle = std::make_shared<CaptureHandle>();
+      handle->file.path = path;
+      handle->file.size = size;
+      PendingCapture pending;
+      // A size no capture of the sensor (nor another file of this run) has: new
+      // content for sure, counted while a thread computes its hash.
+      if (!o.force && sizes[size] == 1 && !store->has_capture_of_size(sensor_id, size)) {
+        handle->sha256 = hasher.add(path);
+        pending.handle = handle;
+        sink.add(path, std::move(pending));
+        to_read.push_back(path);
+        continue;
+      }
       try {
-        sha = sha256_file(path);
+        handle->file.sha256 = sha256_file(path);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "darkscope: %s\n", e.what());
         status = 2;
         continue;
       }
-      ::stat(path.c_str(), &st);
-      if (!hashes.insert(sha).second) {
+      if (!hashes.insert(handle->file.sha256).second) {
         std::printf("  %s: skipped: same content as an earlier file of this run\n", path.c_str());
         continue;
       }
-      const CaptureState state =
-          store->begin_capture(sensor_id, {sha, path, static_cast<std::uint64_t>(st.st_size)}, o.force);
+      const CaptureState state = store->begin_capture(sensor_id, handle->file, o.force);
       if (state.complete) {
         std::printf("  %s: skipped: already ingested (sha256 %.16s...); --force counts it again\n",
-                    path.c_str(), sha.c_str());
+                    path.c_str(), handle->file.sha256.c_str());
         continue;
       }
       if (state.replaced) std::printf("  %s: --force: its earlier counts were removed\n", path.c_str());
@@ -183,18 +254,28 @@ int run_ingest(const IngestOptions& o) {
         std::printf("  %s: resuming an interrupted ingest after packet %llu\n", path.c_str(),
                     static_cast<unsigned long long>(state.packets_done));
       }
-      sink.add(path, state);
+      handle->id = state.id;
+      pending.handle = handle;
+      pending.resume_after = state.packets_done;
+      sink.add(path, std::move(pending));
       to_read.push_back(path);
     }
     std::fflush(stdout);
-    if (!to_read.empty()) result = run_files(to_read, p, sink);
+    if (!to_read.empty()) {
+      // Only the last file's end closes the detectors.
+      sink.mark_last(to_read.back());
+      hasher.start();
+      result = run_files(to_read, p, sink);
+      sink.finish_events();
+    }
   }
+  queue.wait();
   if (events) {
-    events->finish();  // after the day counts are committed: the surge check reads them
+    const std::size_t surges = store->detect_pending_surges(event_options.surge);
     std::printf("events: %llu scan(s), %llu DoS attack(s), %llu port surge(s) found\n",
-                static_cast<unsigned long long>(events->scans_written()),
-                static_cast<unsigned long long>(events->dos_written()),
-                static_cast<unsigned long long>(events->surges_found()));
+                static_cast<unsigned long long>(events->scans_found()),
+                static_cast<unsigned long long>(events->dos_found()),
+                static_cast<unsigned long long>(surges));
   }
   store->refresh_rollups();
   const std::uint64_t removed = store->apply_retention({o.keep_5m, o.keep_1h});

@@ -1,13 +1,21 @@
 // Ingest of one capture into the store with checkpoints: the counts of the first K
 // packets and "K packets done" are committed in one transaction, so a run killed
 // at any moment and run again skips exactly those K packets and counts the rest.
+// Commits run on a writer thread (CommitQueue) while the next segment is counted.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "analyze/bins.hpp"
 #include "core/packet_record.hpp"
+#include "store/events_store.hpp"
 #include "store/observation_store.hpp"
 
 namespace darkscope {
@@ -17,20 +25,52 @@ namespace darkscope {
 [[nodiscard]] std::string sha256_file(const std::string& path);
 
 struct CheckpointPolicy {
-  /// Commit when an observed packet opens a later hour than the one being counted.
-  /// Sub-day `sources` are exact because an hour is never split across commits
-  /// (except by max_cells, or by a file boundary).
-  std::int64_t boundary_s = kBin1h;
-  /// Commit early when the aggregator holds this many cells (bounds memory).
-  std::size_t max_cells = 4'000'000;
+  /// Commit when an observed packet opens a later UTC day (live: a later 5-minute
+  /// bin) than the latest one counted. A day in one commit keeps every sub-day
+  /// `sources` exact; fewer commits write fewer rows.
+  std::int64_t boundary_s = kBin1d;
+  /// When the aggregator holds this many entries, commit at the next hour instead
+  /// (bounds memory: about 16-64 bytes an entry); at twice as many, at once.
+  std::size_t max_entries = 24'000'000;
+};
+
+/// Runs ObservationStore::commit() for each request in order, on its own thread
+/// (threaded) or in submit() (not threaded). At most one request waits while one
+/// is written, so memory holds at most three segments.
+class CommitQueue {
+ public:
+  explicit CommitQueue(ObservationStore& store, bool threaded = true);
+  ~CommitQueue();
+  CommitQueue(const CommitQueue&) = delete;
+  CommitQueue& operator=(const CommitQueue&) = delete;
+
+  /// Queues a commit; rethrows the error of an earlier one.
+  void submit(CommitRequest request);
+  /// Waits until every queued commit is written; rethrows the first error.
+  void wait();
+
+ private:
+  void run();
+
+  ObservationStore& store_;
+  bool threaded_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<CommitRequest> queue_;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
 };
 
 /// Feeds one capture's packets (every IP packet the pipeline delivers, in order,
-/// observed or not) into an aggregator and commits at checkpoints.
+/// observed or not) into an aggregator and the event detectors, and commits at
+/// checkpoints. Packets a resumed run skips feed neither.
 class CaptureIngest {
  public:
-  CaptureIngest(ObservationStore& store, BinAggregator& aggregator, int sensor_id,
-                const CaptureState& state, CheckpointPolicy policy = {});
+  CaptureIngest(CommitQueue& queue, BinAggregator& aggregator, int sensor_id,
+                std::shared_ptr<CaptureHandle> capture, std::uint64_t resume_after,
+                CheckpointPolicy policy = {}, EventRecorder* events = nullptr);
 
   void on_packet(const PacketRecord& r);
   /// Commits what is left; complete: the capture is done (a rerun skips it).
@@ -44,18 +84,22 @@ class CaptureIngest {
   [[nodiscard]] std::uint64_t commits() const noexcept { return commits_; }
 
  private:
-  ObservationStore& store_;
+  void commit(std::uint64_t packets_done, bool complete);
+
+  CommitQueue& queue_;
   BinAggregator& aggregator_;
   int sensor_id_;
-  std::int64_t capture_id_;
+  std::shared_ptr<CaptureHandle> capture_;
   std::uint64_t resume_after_;
   CheckpointPolicy policy_;
+  EventRecorder* events_;
   std::uint64_t seen_ = 0;
   std::uint64_t skipped_ = 0;
   std::uint64_t observed_ = 0;
   std::uint64_t commits_ = 0;
-  std::int64_t current_boundary_ = 0;
-  bool have_boundary_ = false;
+  std::int64_t boundary_ = 0;  // of the latest packet of the segment
+  std::int64_t hour_ = 0;
+  bool open_ = false;          // the segment has packets
 };
 
 }  // namespace darkscope

@@ -1,8 +1,9 @@
 // Events in the store: scan and DoS events as the detectors find them while
-// ingesting, port surges from the stored daily counts, and the read side that the
-// `events`, `source` and `feed` commands use. Source profiles and feeds are read
-// from the per-source-per-day rows (source_days, source_day_ports) that ingest
-// already keeps, so no packet is counted twice.
+// ingesting (written in the same transactions as the counts of the packets they
+// came from), port surges from the stored daily counts, and the read side that
+// the `events`, `source` and `feed` commands use. Source profiles and feeds are
+// read from the per-source-per-day records that ingest already keeps, so no packet
+// is counted twice.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include "analyze/profile_tracker.hpp"
 #include "analyze/scan_detector.hpp"
 #include "analyze/surge_detector.hpp"
+#include "store/observation_store.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace darkscope {
@@ -90,9 +92,10 @@ class EventsStore {
   /// The id of a sensor by name, or nullopt when the store has no such sensor.
   [[nodiscard]] std::optional<int> sensor_id(const std::string& name);
 
-  /// Stores events in one transaction. An event with the same key and start
-  /// (the same capture ingested again) replaces the earlier row.
-  void add(int sensor_id, const std::vector<ScanEvent>& scans, const std::vector<DosEvent>& dos);
+  /// Stores events in one transaction (of no capture). An event with the same key
+  /// and start replaces the earlier one.
+  void add(int sensor_id, const std::vector<ScanEvent>& scans, const std::vector<DosEvent>& dos,
+           double scale = 1.0);
 
   /// Runs the daily surge check for every day in [first_day_s, last_day_s] (Unix
   /// seconds of 00:00 UTC) against the stored daily counts, replacing the stored
@@ -116,53 +119,64 @@ class EventsStore {
   Database db_;
 };
 
+/// Writes the events a commit of `capture_id` found (segment: the commit's packet
+/// position), inside the caller's transaction. Internet-wide scans are also rows.
+void write_events(Database& db, int sensor_id, std::int64_t capture_id, std::int64_t segment,
+                  const EventBatch& events);
+/// Removes the events of a capture whose packets lie in the days [first_day, last_day].
+void remove_capture_events(Database& db, std::int64_t capture_id, std::int64_t first_day, std::int64_t last_day);
+/// The surge check of the days [first_day_s, last_day_s] (Unix seconds of 00:00
+/// UTC) against the stored daily counts; replaces the stored surges of those days,
+/// inside the caller's transaction. Returns the surges found.
+std::size_t detect_surges(Database& db, int sensor_id, std::int64_t first_day_s, std::int64_t last_day_s,
+                          const SurgeOptions& options);
+
 /// Bounds and options of the detectors that run while ingesting.
 struct EventOptions {
   ScanOptions scan;
   DosOptions dos;
   SurgeOptions surge;
-  std::size_t max_buffered = 100'000;  ///< events held before they are written
-  /// Packet time between writes, so that live runs show events while they run.
-  std::int64_t commit_interval_ns = 900 * 1'000'000'000LL;
 };
 
-/// The ingest hook: runs the scan and DoS detectors over every packet, writes
-/// their events in batches, and at the end runs the surge check over the days seen.
+/// The ingest hook: runs the scan and DoS detectors over every packet and holds
+/// the events they end until a commit takes them. threaded: the detectors run on
+/// their own thread, fed with blocks of records; take() and finish() wait until it
+/// has caught up, so a commit gets exactly the events of the packets before it.
 class EventRecorder {
  public:
-  EventRecorder(EventsStore& store, int sensor_id, double darknet_ipv4_size,
-                const EventOptions& options = {});
+  explicit EventRecorder(double darknet_ipv4_size, const EventOptions& options = {}, bool threaded = false);
+  ~EventRecorder();
+  EventRecorder(const EventRecorder&) = delete;
+  EventRecorder& operator=(const EventRecorder&) = delete;
 
   void on_packet(const PacketRecord& r);
-  /// Ends idle scans and attacks at wall-clock `now_ns` (live runs) and writes.
+  /// Ends idle scans and attacks at wall-clock `now_ns` (live runs).
   void advance(std::int64_t now_ns);
-  /// Writes the events found so far.
-  void commit();
-  /// Ends every scan and attack, writes them, and checks the days seen for surges
-  /// (call after the day counts are committed).
+  /// Ends every scan and attack (end of input).
   void finish();
+  /// Moves the events ended so far into `batch`.
+  void take(EventBatch& batch);
 
-  [[nodiscard]] std::uint64_t scans_written() const noexcept { return scans_written_; }
-  [[nodiscard]] std::uint64_t dos_written() const noexcept { return dos_written_; }
-  [[nodiscard]] std::uint64_t surges_found() const noexcept { return surges_found_; }
+  [[nodiscard]] std::uint64_t scans_found() const noexcept { return scans_found_; }
+  [[nodiscard]] std::uint64_t dos_found() const noexcept { return dos_found_; }
   [[nodiscard]] std::size_t memory_bytes() const noexcept {
     return scan_.memory_bytes() + dos_.memory_bytes();
   }
 
  private:
-  EventsStore& store_;
-  int sensor_id_;
-  EventOptions options_;
+  struct Worker;
+  void detect(const PacketRecord& r);
+  /// Hands the block being filled to the worker and waits until it is idle.
+  void sync();
+
+  double scale_;
   std::vector<ScanEvent> scan_buffer_;
   std::vector<DosEvent> dos_buffer_;
   ScanDetector scan_;
   DosDetector dos_;
-  std::int64_t last_commit_ns_ = INT64_MIN;
-  std::int64_t first_day_s_ = INT64_MAX;
-  std::int64_t last_day_s_ = INT64_MIN;
-  std::uint64_t scans_written_ = 0;
-  std::uint64_t dos_written_ = 0;
-  std::uint64_t surges_found_ = 0;
+  std::uint64_t scans_found_ = 0;
+  std::uint64_t dos_found_ = 0;
+  std::unique_ptr<Worker> worker_;
 };
 
 /// 4 bytes for IPv4, 16 for IPv6: the store's address form.
