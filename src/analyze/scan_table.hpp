@@ -231,6 +231,17 @@ class FlatTable {
       }
     }
   }
+  /// Removes the entry for key; false when there is none.
+  bool erase(const Key& key) noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = Hash{}(key)&mask;; i = (i + 1) & mask) {
+      if (!slots_[i].used()) return false;
+      if (slots_[i].key() == key) {
+        erase_at(i);
+        return true;
+      }
+    }
+  }
   /// Calls pred(entry) for every entry; removes those for which it returns true.
   /// pred may read and finish the entry but must not touch the table.
   template <typename Pred>
