@@ -81,11 +81,16 @@ class Hasher {
   std::thread thread_;
 };
 
+/// The pipeline's sink: the packet path stays on the calling thread; counting
+/// (aggregator, checkpoints) and the event detectors run on one worker thread, fed
+/// with blocks of observed records and their positions in the capture.
 class IngestSink : public PacketSink {
  public:
   IngestSink(CommitQueue& queue, BinAggregator& aggregator, int sensor_id, CheckpointPolicy policy,
              EventRecorder* events)
-      : queue_(queue), aggregator_(aggregator), sensor_id_(sensor_id), policy_(policy), events_(events) {}
+      : queue_(queue), aggregator_(aggregator), sensor_id_(sensor_id), policy_(policy), events_(events) {
+    block_.reserve(kBlock);
+  }
 
   void add(const std::string& path, PendingCapture capture) { pending_[path] = std::move(capture); }
   void mark_last(const std::string& path) { pending_[path].last = true; }
@@ -93,47 +98,82 @@ class IngestSink : public PacketSink {
   void on_file_begin(const CaptureInfo& info) override {
     auto it = pending_.find(info.path);
     current_ = it == pending_.end() ? nullptr : &it->second;
+    seen_ = 0;
     if (current_ != nullptr) {
       current_->ingest = std::make_unique<CaptureIngest>(queue_, aggregator_, sensor_id_, current_->handle,
                                                          current_->resume_after, policy_, events_);
     }
   }
   void on_packet(const PacketRecord& r) override {
-    if (current_ != nullptr) current_->ingest->on_packet(r);
+    if (current_ == nullptr) return;
+    ++seen_;
+    // Packets a resumed run skips, and packets outside the darknet, change nothing
+    // but the position.
+    if (!r.observed || seen_ <= current_->resume_after) return;
+    block_.push_back({r, seen_});
+    if (block_.size() == kBlock) hand_over();
   }
   void on_file_end(const CaptureInfo& info) override {
     if (current_ == nullptr) return;
+    hand_over();
+    PendingCapture* c = current_;
+    EventRecorder* events = events_;
+    const std::uint64_t seen = seen_;
+    const bool complete = info.complete;
+    const std::string path = info.path;
     // Scans and attacks go on across the files of a run; they end with its last file,
     // whose final commit holds them.
-    if (current_->last && events_ != nullptr) {
-      events_->finish();
-      events_done_ = true;
-    }
-    // A damaged file is read up to the damage every time, so what was read is all of it.
-    current_->ingest->finish(true);
-    last_ = current_->ingest.get();
-    CaptureIngest& in = *current_->ingest;
-    std::printf("  %s: %llu packets, %llu observed counted, %llu commit(s)%s%s\n", info.path.c_str(),
-                static_cast<unsigned long long>(in.packets_seen()),
-                static_cast<unsigned long long>(in.observed_counted()),
-                static_cast<unsigned long long>(in.commits()),
-                in.packets_skipped() > 0
-                    ? (", the first " + std::to_string(in.packets_skipped()) + " already stored").c_str()
-                    : "",
-                info.complete ? "" : " (read up to damage)");
-    std::fflush(stdout);
+    if (c->last && events != nullptr) events_done_ = true;
+    worker_.submit([c, events, seen, complete, path] {
+      if (c->last && events != nullptr) events->finish();
+      // A damaged file is read up to the damage every time, so what was read is all of it.
+      c->ingest->finish_at(true, seen);
+      CaptureIngest& in = *c->ingest;
+      std::printf("  %s: %llu packets, %llu observed counted, %llu commit(s)%s%s\n", path.c_str(),
+                  static_cast<unsigned long long>(in.packets_seen()),
+                  static_cast<unsigned long long>(in.observed_counted()),
+                  static_cast<unsigned long long>(in.commits()),
+                  in.packets_skipped() > 0
+                      ? (", the first " + std::to_string(in.packets_skipped()) + " already stored").c_str()
+                      : "",
+                  complete ? "" : " (read up to damage)");
+      std::fflush(stdout);
+    });
+    last_ = c;
     current_ = nullptr;
   }
-  /// Ends the detectors when the run's last file did not (it could not be read):
-  /// their events go with the last capture that was counted.
-  void finish_events() {
-    if (events_ == nullptr || events_done_) return;
-    events_->finish();
-    events_done_ = true;
-    if (last_ != nullptr) last_->finish(true);
+  /// Waits for the worker; ends the detectors when the run's last file did not (it
+  /// could not be read): their events go with the last capture that was counted.
+  void finish() {
+    if (events_ != nullptr && !events_done_) {
+      events_done_ = true;
+      PendingCapture* c = last_;
+      EventRecorder* events = events_;
+      worker_.submit([c, events] {
+        events->finish();
+        if (c != nullptr) c->ingest->finish_at(true, c->ingest->packets_seen());
+      });
+    }
+    worker_.wait();
   }
 
  private:
+  static constexpr std::size_t kBlock = 4096;
+  struct Positioned {
+    PacketRecord record;
+    std::uint64_t position;
+  };
+
+  void hand_over() {
+    if (block_.empty()) return;
+    CaptureIngest* in = current_->ingest.get();
+    worker_.submit([in, block = std::move(block_)] {
+      for (const Positioned& p : block) in->on_packet_at(p.record, p.position);
+    });
+    block_ = {};
+    block_.reserve(kBlock);
+  }
+
   CommitQueue& queue_;
   BinAggregator& aggregator_;
   int sensor_id_;
@@ -141,8 +181,11 @@ class IngestSink : public PacketSink {
   EventRecorder* events_;
   std::map<std::string, PendingCapture> pending_;
   PendingCapture* current_ = nullptr;
-  CaptureIngest* last_ = nullptr;
+  PendingCapture* last_ = nullptr;
+  std::uint64_t seen_ = 0;
+  std::vector<Positioned> block_;
   bool events_done_ = false;
+  SerialWorker worker_{"ds-count"};
 };
 
 int run_ingest(const IngestOptions& o) {
@@ -179,8 +222,8 @@ int run_ingest(const IngestOptions& o) {
                                    " IPv4 addresses)").c_str());
 
   std::unique_ptr<EventRecorder> events;
-  // The detectors run beside the counting, on the other core.
-  if (!o.events.disabled) events = std::make_unique<EventRecorder>(p.darknet.ipv4_size(), event_options, true);
+  // The detectors run beside the aggregator, on the counting thread.
+  if (!o.events.disabled) events = std::make_unique<EventRecorder>(p.darknet.ipv4_size(), event_options);
 
   int status = 0;
   PipelineResult result;
@@ -200,7 +243,7 @@ int run_ingest(const IngestOptions& o) {
     std::fprintf(stderr, "darkscope: ingesting from %s; SIGINT/SIGTERM flushes and stops\n",
                  o.interface.c_str());
     result = run_live(o.interface, p, sink, stop);
-    sink.finish_events();
+    sink.finish();
   } else {
     IngestSink sink(queue, aggregator, sensor_id, CheckpointPolicy{}, events.get());
     Hasher hasher;
@@ -266,7 +309,7 @@ int run_ingest(const IngestOptions& o) {
       sink.mark_last(to_read.back());
       hasher.start();
       result = run_files(to_read, p, sink);
-      sink.finish_events();
+      sink.finish();
     }
   }
   queue.wait();

@@ -40,6 +40,58 @@ std::string sha256_file(const std::string& path) {
   return out;
 }
 
+SerialWorker::SerialWorker(const char* name, std::size_t max_queued) : max_queued_(max_queued) {
+  thread_ = std::thread([this, name] {
+    pthread_setname_np(pthread_self(), name);
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping
+      std::function<void()> task = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      changed_.notify_all();
+      lock.unlock();
+      std::exception_ptr error;
+      if (!error_) {
+        try {
+          task();
+        } catch (...) {
+          error = std::current_exception();
+        }
+      }
+      task = nullptr;
+      lock.lock();
+      busy_ = false;
+      if (error && !error_) error_ = error;
+      changed_.notify_all();
+    }
+  });
+}
+
+SerialWorker::~SerialWorker() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void SerialWorker::submit(std::function<void()> task) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return queue_.size() < max_queued_ || error_; });
+  if (error_) std::rethrow_exception(error_);
+  queue_.push_back(std::move(task));
+  changed_.notify_all();
+}
+
+void SerialWorker::wait() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return (queue_.empty() && !busy_) || error_; });
+  if (error_) std::rethrow_exception(error_);
+}
+
 CommitQueue::CommitQueue(ObservationStore& store, bool threaded) : store_(store), threaded_(threaded) {
   if (threaded_) {
     thread_ = std::thread([this] {
@@ -112,12 +164,11 @@ CaptureIngest::CaptureIngest(CommitQueue& queue, BinAggregator& aggregator, int 
       policy_(policy),
       events_(events) {}
 
-void CaptureIngest::on_packet(const PacketRecord& r) {
-  ++seen_;
-  if (seen_ <= resume_after_) {
-    ++skipped_;
-    return;
-  }
+void CaptureIngest::on_packet(const PacketRecord& r) { on_packet_at(r, seen_ + 1); }
+
+void CaptureIngest::on_packet_at(const PacketRecord& r, std::uint64_t position) {
+  seen_ = position;
+  if (seen_ <= resume_after_) return;
   if (!r.observed) return;
   const std::int64_t boundary = floor_to(r.ts_ns, policy_.boundary_s * kNsPerSecond);
   const std::int64_t hour = floor_to(r.ts_ns, kBin1h * kNsPerSecond);
@@ -160,5 +211,10 @@ void CaptureIngest::checkpoint() {
 }
 
 void CaptureIngest::finish(bool complete) { commit(seen_, complete); }
+
+void CaptureIngest::finish_at(bool complete, std::uint64_t packets) {
+  seen_ = packets;
+  commit(seen_, complete);
+}
 
 }  // namespace darkscope

@@ -4,10 +4,12 @@
 // Commits run on a writer thread (CommitQueue) while the next segment is counted.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,6 +34,30 @@ struct CheckpointPolicy {
   /// When the aggregator holds this many entries, commit at the next hour instead
   /// (bounds memory: about 16-64 bytes an entry); at twice as many, at once.
   std::size_t max_entries = 24'000'000;
+};
+
+/// Runs tasks in order on its own thread; at most `max_queued` wait (submit()
+/// blocks then). An exception of a task is rethrown by the next submit() or wait(),
+/// and later tasks do not run.
+class SerialWorker {
+ public:
+  explicit SerialWorker(const char* name, std::size_t max_queued = 32);
+  ~SerialWorker();
+  SerialWorker(const SerialWorker&) = delete;
+  SerialWorker& operator=(const SerialWorker&) = delete;
+
+  void submit(std::function<void()> task);
+  void wait();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::function<void()>> queue_;
+  std::size_t max_queued_;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
 };
 
 /// Runs ObservationStore::commit() for each request in order, on its own thread
@@ -66,6 +92,8 @@ class CommitQueue {
 /// Feeds one capture's packets (every IP packet the pipeline delivers, in order,
 /// observed or not) into an aggregator and the event detectors, and commits at
 /// checkpoints. Packets a resumed run skips feed neither.
+///
+/// Threads: all calls on one thread (any thread); commits go to the CommitQueue.
 class CaptureIngest {
  public:
   CaptureIngest(CommitQueue& queue, BinAggregator& aggregator, int sensor_id,
@@ -73,13 +101,18 @@ class CaptureIngest {
                 CheckpointPolicy policy = {}, EventRecorder* events = nullptr);
 
   void on_packet(const PacketRecord& r);
+  /// The same for a packet whose position in the capture (1 for its first IP
+  /// packet) is known: a caller that hands over observed packets only.
+  void on_packet_at(const PacketRecord& r, std::uint64_t position);
   /// Commits what is left; complete: the capture is done (a rerun skips it).
   void finish(bool complete);
+  /// The same, when the capture had `packets` IP packets in all.
+  void finish_at(bool complete, std::uint64_t packets);
   /// Commits what is held now, without marking the capture complete (live ingest).
   void checkpoint();
 
   [[nodiscard]] std::uint64_t packets_seen() const noexcept { return seen_; }
-  [[nodiscard]] std::uint64_t packets_skipped() const noexcept { return skipped_; }
+  [[nodiscard]] std::uint64_t packets_skipped() const noexcept { return std::min(seen_, resume_after_); }
   [[nodiscard]] std::uint64_t observed_counted() const noexcept { return observed_; }
   [[nodiscard]] std::uint64_t commits() const noexcept { return commits_; }
 
@@ -94,7 +127,6 @@ class CaptureIngest {
   CheckpointPolicy policy_;
   EventRecorder* events_;
   std::uint64_t seen_ = 0;
-  std::uint64_t skipped_ = 0;
   std::uint64_t observed_ = 0;
   std::uint64_t commits_ = 0;
   std::int64_t boundary_ = 0;  // of the latest packet of the segment

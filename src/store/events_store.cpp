@@ -5,13 +5,7 @@
 #include <map>
 #include <unordered_map>
 
-#include <pthread.h>
-
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <set>
-#include <thread>
 #include <tuple>
 
 #include "analyze/bins.hpp"
@@ -656,22 +650,7 @@ ScanOptions recorder_scan_options(ScanOptions o) {
 
 }  // namespace
 
-/// The detectors' thread and the blocks of records waiting for it.
-struct EventRecorder::Worker {
-  static constexpr std::size_t kBlock = 2048;
-  static constexpr std::size_t kMaxBlocks = 32;
-
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::deque<std::vector<PacketRecord>> blocks;
-  std::vector<std::vector<PacketRecord>> spare;
-  std::vector<PacketRecord> filling;
-  bool busy = false;
-  bool stop = false;
-  std::thread thread;
-};
-
-EventRecorder::EventRecorder(double darknet_ipv4_size, const EventOptions& options, bool threaded)
+EventRecorder::EventRecorder(double darknet_ipv4_size, const EventOptions& options)
     : scale_(darknet_ipv4_size > 0 ? 4294967296.0 / darknet_ipv4_size : 1.0),
       scan_(recorder_scan_options(options.scan), darknet_ipv4_size,
             [this](const ScanEvent& e) {
@@ -681,45 +660,7 @@ EventRecorder::EventRecorder(double darknet_ipv4_size, const EventOptions& optio
       dos_(options.dos, darknet_ipv4_size, [this](const DosEvent& e) {
         dos_buffer_.push_back(e);
         ++dos_found_;
-      }) {
-  if (!threaded) return;
-  worker_ = std::make_unique<Worker>();
-  worker_->filling.reserve(Worker::kBlock);
-  worker_->thread = std::thread([this] {
-    pthread_setname_np(pthread_self(), "ds-events");
-    Worker& w = *worker_;
-    std::unique_lock<std::mutex> lock(w.mutex);
-    for (;;) {
-      w.changed.wait(lock, [&] { return w.stop || !w.blocks.empty(); });
-      if (w.blocks.empty()) return;
-      std::vector<PacketRecord> block = std::move(w.blocks.front());
-      w.blocks.pop_front();
-      w.busy = true;
-      w.changed.notify_all();
-      lock.unlock();
-      constexpr std::size_t kAhead = 8;
-      for (std::size_t i = 0; i < block.size(); ++i) {
-        if (i + kAhead < block.size()) scan_.prefetch(block[i + kAhead]);
-        detect(block[i]);
-      }
-      block.clear();
-      lock.lock();
-      w.spare.push_back(std::move(block));
-      w.busy = false;
-      w.changed.notify_all();
-    }
-  });
-}
-
-EventRecorder::~EventRecorder() {
-  if (!worker_) return;
-  {
-    std::lock_guard<std::mutex> lock(worker_->mutex);
-    worker_->stop = true;
-  }
-  worker_->changed.notify_all();
-  worker_->thread.join();
-}
+      }) {}
 
 void EventRecorder::detect(const PacketRecord& r) {
   scan_.on_packet(r);
@@ -729,53 +670,33 @@ void EventRecorder::detect(const PacketRecord& r) {
 void EventRecorder::on_packet(const PacketRecord& r) {
   // Only what some detector looks at: probes for scans, backscatter for attacks.
   if (!r.observed || !r.source_known()) return;
-  if (!worker_) {
-    detect(r);
-    return;
-  }
-  Worker& w = *worker_;
-  w.filling.push_back(r);
-  if (w.filling.size() < Worker::kBlock) return;
-  std::unique_lock<std::mutex> lock(w.mutex);
-  w.changed.wait(lock, [&] { return w.blocks.size() < Worker::kMaxBlocks; });
-  w.blocks.push_back(std::move(w.filling));
-  if (!w.spare.empty()) {
-    w.filling = std::move(w.spare.back());
-    w.spare.pop_back();
-  } else {
-    w.filling = {};
-    w.filling.reserve(Worker::kBlock);
-  }
-  w.changed.notify_all();
+  if (ring_count_ == kRing) detect(ring_[ring_next_]);
+  ring_[ring_next_] = r;
+  scan_.prefetch(r);
+  ring_next_ = (ring_next_ + 1) % kRing;
+  if (ring_count_ < kRing) ++ring_count_;
 }
 
-void EventRecorder::sync() {
-  if (!worker_) return;
-  Worker& w = *worker_;
-  std::unique_lock<std::mutex> lock(w.mutex);
-  if (!w.filling.empty()) {
-    w.blocks.push_back(std::move(w.filling));
-    w.filling = {};
-    w.filling.reserve(Worker::kBlock);
-    w.changed.notify_all();
-  }
-  w.changed.wait(lock, [&] { return w.blocks.empty() && !w.busy; });
+void EventRecorder::drain() {
+  std::size_t i = (ring_next_ + kRing - ring_count_) % kRing;
+  for (; ring_count_ > 0; --ring_count_, i = (i + 1) % kRing) detect(ring_[i]);
+  ring_next_ = 0;
 }
 
 void EventRecorder::advance(std::int64_t now_ns) {
-  sync();
+  drain();
   scan_.advance(now_ns);
   dos_.advance(now_ns);
 }
 
 void EventRecorder::finish() {
-  sync();
+  drain();
   scan_.flush();
   dos_.flush();
 }
 
 void EventRecorder::take(EventBatch& batch) {
-  sync();
+  drain();
   batch.scale = scale_;
   if (batch.scans.empty()) {
     batch.scans.swap(scan_buffer_);

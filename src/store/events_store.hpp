@@ -6,6 +6,7 @@
 // is counted twice.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -139,13 +140,11 @@ struct EventOptions {
 };
 
 /// The ingest hook: runs the scan and DoS detectors over every packet and holds
-/// the events they end until a commit takes them. threaded: the detectors run on
-/// their own thread, fed with blocks of records; take() and finish() wait until it
-/// has caught up, so a commit gets exactly the events of the packets before it.
+/// the events they end until a commit takes them (so a commit gets exactly the
+/// events of the packets before it).
 class EventRecorder {
  public:
-  explicit EventRecorder(double darknet_ipv4_size, const EventOptions& options = {}, bool threaded = false);
-  ~EventRecorder();
+  explicit EventRecorder(double darknet_ipv4_size, const EventOptions& options = {});
   EventRecorder(const EventRecorder&) = delete;
   EventRecorder& operator=(const EventRecorder&) = delete;
 
@@ -164,10 +163,9 @@ class EventRecorder {
   }
 
  private:
-  struct Worker;
   void detect(const PacketRecord& r);
-  /// Hands the block being filled to the worker and waits until it is idle.
-  void sync();
+  /// Runs the packets waiting in the prefetch ring.
+  void drain();
 
   double scale_;
   std::vector<ScanEvent> scan_buffer_;
@@ -176,7 +174,12 @@ class EventRecorder {
   DosDetector dos_;
   std::uint64_t scans_found_ = 0;
   std::uint64_t dos_found_ = 0;
-  std::unique_ptr<Worker> worker_;
+  // Packets wait a few places here after a prefetch of their scan-table slot, so
+  // that the misses of random keys overlap.
+  static constexpr std::size_t kRing = 16;
+  std::array<PacketRecord, kRing> ring_{};
+  std::size_t ring_count_ = 0;
+  std::size_t ring_next_ = 0;
 };
 
 /// 4 bytes for IPv4, 16 for IPv6: the store's address form.

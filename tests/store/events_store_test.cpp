@@ -52,7 +52,7 @@ class EventsStoreTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Ingests records as one capture of a 10.0.0.0/16 sensor, with the event hook
-  // (its detectors on their own thread when threaded).
+  // (commits on the writer thread when threaded).
   void ingest(const std::vector<PacketRecord>& records, const std::string& sha = "aa", bool threaded = false) {
     auto store = open_sqlite_store(db_, true);
     const int sid = store->sensor_id({"default", "10.0.0.0/16", 65536});
@@ -61,7 +61,7 @@ class EventsStoreTest : public ::testing::Test {
     CommitQueue queue(*store, threaded);
     auto handle = std::make_shared<CaptureHandle>();
     handle->id = st.id;
-    EventRecorder recorder(65536, {}, threaded);
+    EventRecorder recorder(65536);
     CaptureIngest in(queue, agg, sid, handle, st.packets_done, {}, &recorder);
     for (const auto& r : records) in.on_packet(r);
     recorder.finish();
