@@ -308,6 +308,12 @@ int run_ingest(const IngestOptions& o) {
       // Only the last file's end closes the detectors.
       sink.mark_last(to_read.back());
       hasher.start();
+      // What the previous run left in the write-ahead log goes into the database
+      // while this one counts; this run's last commit is left there in turn.
+      store->defer_checkpoints();
+      CommitRequest checkpoint;
+      checkpoint.checkpoint_only = true;
+      queue.submit(std::move(checkpoint));
       result = run_files(to_read, p, sink);
       sink.finish();
     }
