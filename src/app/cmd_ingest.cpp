@@ -11,6 +11,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -167,11 +168,22 @@ class IngestSink : public PacketSink {
   void hand_over() {
     if (block_.empty()) return;
     CaptureIngest* in = current_->ingest.get();
-    worker_.submit([in, block = std::move(block_)] {
-      for (const Positioned& p : block) in->on_packet_at(p.record, p.position);
+    auto block = std::make_shared<std::vector<Positioned>>(std::move(block_));
+    worker_.submit([this, in, block] {
+      for (const Positioned& p : *block) in->on_packet_at(p.record, p.position);
+      block->clear();
+      std::lock_guard<std::mutex> lock(spare_mutex_);
+      spare_.push_back(std::move(*block));
     });
-    block_ = {};
-    block_.reserve(kBlock);
+    // Blocks go round: a fresh one would cost page faults each time.
+    std::lock_guard<std::mutex> lock(spare_mutex_);
+    if (!spare_.empty()) {
+      block_ = std::move(spare_.back());
+      spare_.pop_back();
+    } else {
+      block_ = {};
+      block_.reserve(kBlock);
+    }
   }
 
   CommitQueue& queue_;
@@ -184,6 +196,8 @@ class IngestSink : public PacketSink {
   PendingCapture* last_ = nullptr;
   std::uint64_t seen_ = 0;
   std::vector<Positioned> block_;
+  std::mutex spare_mutex_;
+  std::vector<std::vector<Positioned>> spare_;
   bool events_done_ = false;
   SerialWorker worker_{"ds-count"};
 };
