@@ -193,20 +193,20 @@ std::map<std::uint32_t, KeyTotals> key_totals(Database& db, BinDimension dim, st
   });
   for (auto& [key, r] : rows) {
     if (r.size() < 2) continue;
-    SourceSet all;
-    for (const BinRow& row : r) unite(all, row_set(db, dim, key, row));
-    out[key].sources = all.size();
+    std::vector<SourceSet> sets;
+    for (const BinRow& row : r) sets.push_back(row_set(db, dim, key, row));
+    out[key].sources = unite_all(sets).size();
   }
   return out;
 }
 
 SourceSet source_set(Database& db, BinDimension dim, std::uint32_t key, std::int64_t from, std::int64_t to,
                      const std::vector<std::int64_t>& sensors) {
-  SourceSet all;
+  std::vector<SourceSet> sets;
   for_each_bin(db, dim, from, to, sensors, [&](const BinRow& row, const std::vector<BinCell>& cells) {
-    if (find_cell(cells, key) != nullptr) unite(all, row_set(db, dim, key, row));
+    if (find_cell(cells, key) != nullptr) sets.push_back(row_set(db, dim, key, row));
   });
-  return all;
+  return unite_all(sets);
 }
 
 std::uint64_t count_sources(Database& db, BinDimension dim, std::uint32_t key, std::int64_t from, std::int64_t to,

@@ -103,6 +103,36 @@ void unite(SourceSet& into, const SourceSet& other) {
   }
 }
 
+SourceSet unite_all(std::vector<SourceSet>& sets) {
+  SourceSet out;
+  if (sets.empty()) return out;
+  if (sets.size() == 1) return std::move(sets[0]);
+  std::size_t n4 = 0;
+  for (const SourceSet& s : sets) n4 += s.v4.size();
+  std::vector<std::uint32_t> all;
+  all.reserve(n4);
+  for (SourceSet& s : sets) {
+    all.insert(all.end(), s.v4.begin(), s.v4.end());
+    s.v4 = {};
+    out.v6.insert(out.v6.end(), s.v6.begin(), s.v6.end());
+  }
+  // Two passes of 16 bits.
+  std::vector<std::uint32_t> tmp(all.size());
+  std::vector<std::uint32_t> count(65537);
+  for (int shift = 0; shift < 32; shift += 16) {
+    std::fill(count.begin(), count.end(), 0);
+    for (const std::uint32_t v : all) ++count[((v >> shift) & 0xffff) + 1];
+    for (std::size_t i = 0; i < 65536; ++i) count[i + 1] += count[i];
+    for (const std::uint32_t v : all) tmp[count[(v >> shift) & 0xffff]++] = v;
+    all.swap(tmp);
+  }
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  out.v4 = std::move(all);
+  std::sort(out.v6.begin(), out.v6.end());
+  out.v6.erase(std::unique(out.v6.begin(), out.v6.end()), out.v6.end());
+  return out;
+}
+
 SourceSet intersect(const SourceSet& a, const SourceSet& b) {
   SourceSet out;
   std::set_intersection(a.v4.begin(), a.v4.end(), b.v4.begin(), b.v4.end(), std::back_inserter(out.v4));

@@ -40,19 +40,24 @@ CREATE TABLE scanner_names(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 -- dimension, start, sensor, capture): cells = encode_cells() of (key, packets,
 -- bytes, sources), ascending by key (keys: bin_key_text(); scanner_names.id for the
 -- scanner dimension).
+-- Tables of blobs are rowid tables with a unique index: a rowid table keeps a row
+-- of up to a page in the page (a WITHOUT ROWID one only about a quarter of it, and
+-- blobs of a few kilobytes would waste most of an overflow page each).
 CREATE TABLE bins(
+  id INTEGER PRIMARY KEY,
   span INTEGER NOT NULL,
   dim INTEGER NOT NULL,            -- BinDimension
   start INTEGER NOT NULL,          -- Unix seconds
   sensor_id INTEGER NOT NULL,
   capture_id INTEGER NOT NULL,
-  cells BLOB NOT NULL,
-  PRIMARY KEY(span, dim, start, sensor_id, capture_id)
-) WITHOUT ROWID;
+  cells BLOB NOT NULL
+);
+CREATE UNIQUE INDEX bins_key ON bins(span, dim, start, sensor_id, capture_id);
 -- The exact sources behind the cells of days, months and years, so that unique
 -- sources over any set of days is a union: the sets of consecutive keys in blocks
--- of about 8 KB (encode_set_block()).
+-- of about 4 KB (SetBlockWriter).
 CREATE TABLE bin_sets(
+  id INTEGER PRIMARY KEY,
   span INTEGER NOT NULL,
   dim INTEGER NOT NULL,
   start INTEGER NOT NULL,
@@ -60,9 +65,9 @@ CREATE TABLE bin_sets(
   capture_id INTEGER NOT NULL,
   first_key INTEGER NOT NULL,
   last_key INTEGER NOT NULL,
-  sets BLOB NOT NULL,
-  PRIMARY KEY(span, dim, start, sensor_id, capture_id, first_key)
-) WITHOUT ROWID;
+  sets BLOB NOT NULL
+);
+CREATE UNIQUE INDEX bin_sets_key ON bin_sets(span, dim, start, sensor_id, capture_id, first_key);
 -- Month and year rollups: built = 1 when bins holds them; 0 when they are to be
 -- (re)built because an ingest touched the period.
 CREATE TABLE rollups(
@@ -75,14 +80,15 @@ CREATE TABLE rollups(
 -- One record per source and UTC day (SourceRecordWriter), in 1024 buckets by a
 -- hash of the address; a segment is the packet position of the commit that wrote it.
 CREATE TABLE source_chunks(
+  id INTEGER PRIMARY KEY,
   day INTEGER NOT NULL,
   sensor_id INTEGER NOT NULL,
   bucket INTEGER NOT NULL,
   capture_id INTEGER NOT NULL,
   segment INTEGER NOT NULL,
-  records BLOB NOT NULL,
-  PRIMARY KEY(day, sensor_id, bucket, capture_id, segment)
-) WITHOUT ROWID;
+  records BLOB NOT NULL
+);
+CREATE UNIQUE INDEX source_chunks_key ON source_chunks(day, sensor_id, bucket, capture_id, segment);
 )sql"},
     Migration{2, "events", R"sql(
 -- Scan, DoS and surge events (docs/EVENTS.md). Scans are kept in chunks by the day
@@ -90,14 +96,15 @@ CREATE TABLE source_chunks(
 -- also as rows, for reports. Events carry the capture that ended them, so that
 -- ingest --force replaces them.
 CREATE TABLE scan_chunks(
+  id INTEGER PRIMARY KEY,
   day INTEGER NOT NULL,
   sensor_id INTEGER NOT NULL,
   bucket INTEGER NOT NULL,
   capture_id INTEGER NOT NULL,
   segment INTEGER NOT NULL,
-  scans BLOB NOT NULL,
-  PRIMARY KEY(day, sensor_id, bucket, capture_id, segment)
-) WITHOUT ROWID;
+  scans BLOB NOT NULL
+);
+CREATE UNIQUE INDEX scan_chunks_key ON scan_chunks(day, sensor_id, bucket, capture_id, segment);
 CREATE TABLE wide_scans(
   sensor_id INTEGER NOT NULL,
   source BLOB NOT NULL,            -- 4 bytes IPv4, 16 bytes IPv6

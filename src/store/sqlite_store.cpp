@@ -608,7 +608,7 @@ void SqliteStore::build_rollup(int span, std::int64_t start, std::int64_t sensor
         members += batch_end->second.sources;
         hi = batch_end->first;
       }
-      std::map<std::uint32_t, SourceSet> united;
+      std::map<std::uint32_t, std::vector<SourceSet>> parts;
       if (with_sets) {
         SourceSet set;
         for (const BinRow& row : rows) {
@@ -624,7 +624,7 @@ void SqliteStore::build_rollup(int span, std::int64_t start, std::int64_t sensor
             if (!for_each_set(blocks.column_blob(0), [&](std::uint32_t key, std::string_view blob) {
                   if (key < lo || key > hi) return;
                   ok = decode_source_set(blob, set) && ok;
-                  unite(united[key], set);
+                  parts[key].push_back(std::move(set));
                 }) || !ok) {
               throw StoreError(db_.path() + ": a source set is damaged");
             }
@@ -633,10 +633,10 @@ void SqliteStore::build_rollup(int span, std::int64_t start, std::int64_t sensor
         }
       }
       for (; it != batch_end; ++it) {
-        const auto u = united.find(it->first);
-        const std::uint64_t n = u != united.end() ? u->second.size() : 0;
-        cells.push_back({it->first, it->second.packets, it->second.bytes, n});
-        if (n > 0) sets.emplace_back(it->first, encode_source_set(u->second.v4, u->second.v6));
+        const auto u = parts.find(it->first);
+        const SourceSet all = u != parts.end() ? unite_all(u->second) : SourceSet{};
+        cells.push_back({it->first, it->second.packets, it->second.bytes, all.size()});
+        if (!all.empty()) sets.emplace_back(it->first, encode_source_set(all.v4, all.v6));
       }
     }
     (void)put_cells(span, bdim, start, sensor, 0, cells);
@@ -729,9 +729,12 @@ std::vector<TopRow> SqliteStore::top(const TopQuery& q) {
     const Tally& t = tally[key];
     std::uint64_t sources = t.sources;
     if (t.rows > 1) {
-      SourceSet all;
-      for (const BinRow& row : day_rows) unite(all, row_set(db_, dim, key, row));
-      sources = all.size();
+      std::vector<SourceSet> sets;
+      for (const BinRow& row : day_rows) {
+        SourceSet set = row_set(db_, dim, key, row);
+        if (!set.empty()) sets.push_back(std::move(set));
+      }
+      sources = unite_all(sets).size();
     }
     rows.push_back({stored_key_text(dim, key, scanners), p, sources});
   }
