@@ -61,8 +61,9 @@ class SetBlockWriter {
   std::uint32_t first_ = 0;
   std::uint32_t last_ = 0;
 };
-/// Blocks are closed once they hold about this many bytes.
-inline constexpr std::size_t kSetBlockBytes = 4096;
+/// A block is closed before it would pass this many bytes (so that it fits in one
+/// 8 KiB page with its row); a larger set is a block of its own.
+inline constexpr std::size_t kSetBlockBytes = 8000;
 /// Calls f(key, set bytes) for every key of a block; false when it is damaged.
 [[nodiscard]] bool for_each_set(std::string_view block,
                                 const std::function<void(std::uint32_t, std::string_view)>& f);

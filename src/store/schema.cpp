@@ -55,7 +55,7 @@ CREATE TABLE bins(
 CREATE UNIQUE INDEX bins_key ON bins(span, dim, start, sensor_id, capture_id);
 -- The exact sources behind the cells of days, months and years, so that unique
 -- sources over any set of days is a union: the sets of consecutive keys in blocks
--- of about 4 KB (SetBlockWriter).
+-- that fit in a page (SetBlockWriter).
 CREATE TABLE bin_sets(
   id INTEGER PRIMARY KEY,
   span INTEGER NOT NULL,

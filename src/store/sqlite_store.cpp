@@ -352,8 +352,8 @@ class SqliteStore final : public ObservationStore {
       put_block_->run();
     };
     for (const auto& [key, set] : sets) {
+      if (!block.empty() && block.bytes() + set.size() + 16 > kSetBlockBytes) flush();
       block.add(key, set);
-      if (block.bytes() >= kSetBlockBytes) flush();
     }
     flush();
   }
