@@ -195,7 +195,7 @@ std::map<std::uint32_t, KeyTotals> key_totals(Database& db, BinDimension dim, st
     if (r.size() < 2) continue;
     std::vector<SourceSet> sets;
     for (const BinRow& row : r) sets.push_back(row_set(db, dim, key, row));
-    out[key].sources = unite_all(sets).size();
+    out[key].sources = union_size(sets);
   }
   return out;
 }

@@ -133,6 +133,50 @@ SourceSet unite_all(std::vector<SourceSet>& sets) {
   return out;
 }
 
+std::uint64_t union_size(const std::vector<SourceSet>& sets) {
+  if (sets.empty()) return 0;
+  if (sets.size() == 1) return sets[0].size();
+  std::vector<std::size_t> at(sets.size(), 0);
+  std::vector<std::uint64_t> bits(1024, 0);  // one /16
+  std::vector<std::uint32_t> touched;
+  std::uint64_t n = 0;
+  for (;;) {
+    std::uint32_t prefix = 0xffffffffu;
+    bool any = false;
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+      if (at[i] < sets[i].v4.size()) {
+        prefix = std::min(prefix, sets[i].v4[at[i]] >> 16);
+        any = true;
+      }
+    }
+    if (!any) break;
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+      const auto& v = sets[i].v4;
+      std::size_t j = at[i];
+      for (; j < v.size() && (v[j] >> 16) == prefix; ++j) {
+        const std::uint32_t low = v[j] & 0xffff;
+        std::uint64_t& word = bits[low >> 6];
+        const std::uint64_t bit = std::uint64_t{1} << (low & 63);
+        if ((word & bit) == 0) {
+          if (word == 0) touched.push_back(low >> 6);
+          word |= bit;
+          ++n;
+        }
+      }
+      at[i] = j;
+    }
+    for (const std::uint32_t w : touched) bits[w] = 0;
+    touched.clear();
+  }
+  std::vector<IpAddress> v6;
+  for (const SourceSet& s : sets) v6.insert(v6.end(), s.v6.begin(), s.v6.end());
+  if (!v6.empty()) {
+    std::sort(v6.begin(), v6.end());
+    n += static_cast<std::uint64_t>(std::unique(v6.begin(), v6.end()) - v6.begin());
+  }
+  return n;
+}
+
 SourceSet intersect(const SourceSet& a, const SourceSet& b) {
   SourceSet out;
   std::set_intersection(a.v4.begin(), a.v4.end(), b.v4.begin(), b.v4.end(), std::back_inserter(out.v4));

@@ -39,6 +39,9 @@ void unite(SourceSet& into, const SourceSet& other);
 /// The union of many sets at once (a radix sort of all their members): linear in
 /// their total size, where uniting them one by one is quadratic in their number.
 [[nodiscard]] SourceSet unite_all(std::vector<SourceSet>& sets);
+/// The size of the union of many sets, without building it: the sets are walked
+/// together /16 by /16, marking each member in an 8 KiB bitmap.
+[[nodiscard]] std::uint64_t union_size(const std::vector<SourceSet>& sets);
 /// The sources in both.
 [[nodiscard]] SourceSet intersect(const SourceSet& a, const SourceSet& b);
 

@@ -83,6 +83,7 @@ struct TopQuery {
   std::string by;         ///< port|country|asn|class|fingerprint|scanner|source
   std::optional<std::string> sensor;
   std::size_t limit = 10;  ///< 0 = all
+  bool sources = true;     ///< false: leave TopRow::sources 0 (no set is read)
 };
 struct TopRow {
   std::string key;

@@ -670,27 +670,41 @@ std::vector<TopRow> SqliteStore::top(const TopQuery& q) {
                      "' (port, country, asn, class, fingerprint, scanner or source)");
   }
   struct Tally {
+    std::uint32_t key = 0;
     std::uint64_t packets = 0;
     std::uint64_t sources = 0;  // exact when one row has the key
     std::uint32_t rows = 0;
   };
-  std::map<std::uint32_t, Tally> tally;
+  // Ascending by key: each row's cells (ascending too) are merged in linear time.
+  std::vector<Tally> tally;
+  std::vector<Tally> merged;
+  auto merge = [&](const std::vector<BinCell>& cells, bool count_packets, bool count_rows) {
+    merged.clear();
+    merged.reserve(tally.size() + cells.size());
+    std::size_t i = 0;
+    for (const BinCell& c : cells) {
+      while (i < tally.size() && tally[i].key < c.key) merged.push_back(tally[i++]);
+      Tally t = i < tally.size() && tally[i].key == c.key ? tally[i++] : Tally{c.key, 0, 0, 0};
+      if (count_packets) t.packets += c.packets;
+      if (count_rows) {
+        t.sources += c.sources;
+        ++t.rows;
+      }
+      merged.push_back(t);
+    }
+    while (i < tally.size()) merged.push_back(tally[i++]);
+    tally.swap(merged);
+  };
   // The rows whose sets a key's sources are united from: the days the period
   // touches (or its rollups).
   std::vector<BinRow> day_rows;
   const bool whole_days = q.from % kBin1d == 0 && q.to % kBin1d == 0;
   for_each_bin(db_, dim, day_from, day_to, sensors, [&](const BinRow& row, const std::vector<BinCell>& cells) {
     day_rows.push_back(row);
-    for (const BinCell& c : cells) {
-      Tally& t = tally[c.key];
-      if (whole_days) t.packets += c.packets;
-      t.sources += c.sources;
-      ++t.rows;
-    }
+    merge(cells, whole_days, true);
   });
   if (!whole_days) {
     // Sub-day periods: hourly bins when the period is hour-aligned, else 5-minute ones.
-    for (auto& [key, t] : tally) t.packets = 0;
     const std::int64_t width = (q.from % kBin1h == 0 && q.to % kBin1h == 0) ? kBin1h : kBin5m;
     auto s = db_.prepare("SELECT sensor_id, cells FROM bins WHERE span = ? AND dim = ? AND start >= ? AND start < ?");
     s.bind(1, std::int64_t{span_of_width(width)})
@@ -701,13 +715,13 @@ std::vector<TopRow> SqliteStore::top(const TopQuery& q) {
     while (s.step()) {
       if (std::find(sensors.begin(), sensors.end(), s.column_int(0)) == sensors.end()) continue;
       if (!decode_cells(s.column_blob(1), cells)) throw StoreError(db_.path() + ": stored bin cells are damaged");
-      for (const BinCell& c : cells) tally[c.key].packets += c.packets;
+      merge(cells, true, false);
     }
   }
   std::vector<std::pair<std::uint32_t, std::uint64_t>> ranked;
   const auto scanners = dim == BinDimension::kScanner ? scanner_names(db_) : std::map<std::uint32_t, std::string>{};
-  for (const auto& [key, t] : tally) {
-    if (t.packets > 0) ranked.emplace_back(key, t.packets);
+  for (const Tally& t : tally) {
+    if (t.packets > 0) ranked.emplace_back(t.key, t.packets);
   }
   // Ties by the key ascending (docs/ARCHITECTURE.md): ports TCP before UDP before
   // ICMP, then by number; AS numbers, classes and fingerprints by value; the rest
@@ -726,15 +740,16 @@ std::vector<TopRow> SqliteStore::top(const TopQuery& q) {
   });
   if (q.limit && ranked.size() > q.limit) ranked.resize(q.limit);
   for (const auto& [key, p] : ranked) {
-    const Tally& t = tally[key];
-    std::uint64_t sources = t.sources;
-    if (t.rows > 1) {
+    const Tally& t = *std::lower_bound(tally.begin(), tally.end(), key,
+                                       [](const Tally& x, std::uint32_t k) { return x.key < k; });
+    std::uint64_t sources = q.sources ? t.sources : 0;
+    if (q.sources && t.rows > 1) {
       std::vector<SourceSet> sets;
       for (const BinRow& row : day_rows) {
         SourceSet set = row_set(db_, dim, key, row);
         if (!set.empty()) sets.push_back(std::move(set));
       }
-      sources = unite_all(sets).size();
+      sources = union_size(sets);
     }
     rows.push_back({stored_key_text(dim, key, scanners), p, sources});
   }
