@@ -83,15 +83,14 @@ class Hasher {
 };
 
 /// The pipeline's sink: the packet path stays on the calling thread; counting
-/// (aggregator, checkpoints) and the event detectors run on one worker thread, fed
-/// with blocks of observed records and their positions in the capture.
+/// (aggregator, checkpoints) runs on one worker thread and the event detectors on
+/// another, both fed with the same blocks of observed records (with their positions
+/// in the capture and serials in the run).
 class IngestSink : public PacketSink {
  public:
   IngestSink(CommitQueue& queue, BinAggregator& aggregator, int sensor_id, CheckpointPolicy policy,
              EventRecorder* events)
-      : queue_(queue), aggregator_(aggregator), sensor_id_(sensor_id), policy_(policy), events_(events) {
-    block_.reserve(kBlock);
-  }
+      : queue_(queue), aggregator_(aggregator), sensor_id_(sensor_id), policy_(policy), events_(events) {}
 
   void add(const std::string& path, PendingCapture capture) { pending_[path] = std::move(capture); }
   void mark_last(const std::string& path) { pending_[path].last = true; }
@@ -102,7 +101,7 @@ class IngestSink : public PacketSink {
     seen_ = 0;
     if (current_ != nullptr) {
       current_->ingest = std::make_unique<CaptureIngest>(queue_, aggregator_, sensor_id_, current_->handle,
-                                                         current_->resume_after, policy_, events_);
+                                                         current_->resume_after, policy_, events_, false);
     }
   }
   void on_packet(const PacketRecord& r) override {
@@ -111,8 +110,8 @@ class IngestSink : public PacketSink {
     // Packets a resumed run skips, and packets outside the darknet, change nothing
     // but the position.
     if (!r.observed || seen_ <= current_->resume_after) return;
-    block_.push_back({r, seen_});
-    if (block_.size() == kBlock) hand_over();
+    block_->push_back({r, seen_, ++serial_});
+    if (block_->size() == kBlock) hand_over();
   }
   void on_file_end(const CaptureInfo& info) override {
     if (current_ == nullptr) return;
@@ -160,30 +159,38 @@ class IngestSink : public PacketSink {
 
  private:
   static constexpr std::size_t kBlock = 4096;
-  struct Positioned {
-    PacketRecord record;
-    std::uint64_t position;
-  };
 
   void hand_over() {
-    if (block_.empty()) return;
+    if (block_->empty()) return;
     CaptureIngest* in = current_->ingest.get();
-    auto block = std::make_shared<std::vector<Positioned>>(std::move(block_));
-    worker_.submit([this, in, block] {
-      for (const Positioned& p : *block) in->on_packet_at(p.record, p.position);
-      block->clear();
-      std::lock_guard<std::mutex> lock(spare_mutex_);
-      spare_.push_back(std::move(*block));
+    std::shared_ptr<const RecordBlock> block = std::move(block_);
+    if (events_ != nullptr) events_->submit(block);
+    worker_.submit([in, block] {
+      for (const PositionedRecord& p : *block) in->on_packet_at(p.record, p.position, p.serial);
     });
-    // Blocks go round: a fresh one would cost page faults each time.
-    std::lock_guard<std::mutex> lock(spare_mutex_);
-    if (!spare_.empty()) {
-      block_ = std::move(spare_.back());
-      spare_.pop_back();
-    } else {
-      block_ = {};
-      block_.reserve(kBlock);
+    block_ = new_block();
+  }
+
+  /// A block from the pool: a fresh 800 KB one would cost page faults each time.
+  std::shared_ptr<RecordBlock> new_block() {
+    std::unique_ptr<RecordBlock> b;
+    {
+      std::lock_guard<std::mutex> lock(*pool_mutex_);
+      if (!pool_->empty()) {
+        b = std::move(pool_->back());
+        pool_->pop_back();
+      }
     }
+    if (!b) {
+      b = std::make_unique<RecordBlock>();
+      b->reserve(kBlock);
+    }
+    // The last thread done with a block gives it back.
+    return std::shared_ptr<RecordBlock>(b.release(), [pool = pool_, mutex = pool_mutex_](RecordBlock* p) {
+      p->clear();
+      std::lock_guard<std::mutex> lock(*mutex);
+      pool->emplace_back(p);
+    });
   }
 
   CommitQueue& queue_;
@@ -195,9 +202,11 @@ class IngestSink : public PacketSink {
   PendingCapture* current_ = nullptr;
   PendingCapture* last_ = nullptr;
   std::uint64_t seen_ = 0;
-  std::vector<Positioned> block_;
-  std::mutex spare_mutex_;
-  std::vector<std::vector<Positioned>> spare_;
+  std::uint64_t serial_ = 0;
+  std::shared_ptr<std::mutex> pool_mutex_ = std::make_shared<std::mutex>();
+  std::shared_ptr<std::vector<std::unique_ptr<RecordBlock>>> pool_ =
+      std::make_shared<std::vector<std::unique_ptr<RecordBlock>>>();
+  std::shared_ptr<RecordBlock> block_ = new_block();
   bool events_done_ = false;
   SerialWorker worker_{"ds-count"};
 };
@@ -236,8 +245,8 @@ int run_ingest(const IngestOptions& o) {
                                    " IPv4 addresses)").c_str());
 
   std::unique_ptr<EventRecorder> events;
-  // The detectors run beside the aggregator, on the counting thread.
-  if (!o.events.disabled) events = std::make_unique<EventRecorder>(p.darknet.ipv4_size(), event_options);
+  // The detectors run on their own thread, beside the counting.
+  if (!o.events.disabled) events = std::make_unique<EventRecorder>(p.darknet.ipv4_size(), event_options, true);
 
   int status = 0;
   PipelineResult result;

@@ -155,18 +155,19 @@ void CommitQueue::run() {
 
 CaptureIngest::CaptureIngest(CommitQueue& queue, BinAggregator& aggregator, int sensor_id,
                              std::shared_ptr<CaptureHandle> capture, std::uint64_t resume_after,
-                             CheckpointPolicy policy, EventRecorder* events)
+                             CheckpointPolicy policy, EventRecorder* events, bool feed_events)
     : queue_(queue),
       aggregator_(aggregator),
       sensor_id_(sensor_id),
       capture_(std::move(capture)),
       resume_after_(resume_after),
       policy_(policy),
-      events_(events) {}
+      events_(events),
+      feed_events_(feed_events) {}
 
-void CaptureIngest::on_packet(const PacketRecord& r) { on_packet_at(r, seen_ + 1); }
+void CaptureIngest::on_packet(const PacketRecord& r) { on_packet_at(r, seen_ + 1, seen_ + 1); }
 
-void CaptureIngest::on_packet_at(const PacketRecord& r, std::uint64_t position) {
+void CaptureIngest::on_packet_at(const PacketRecord& r, std::uint64_t position, std::uint64_t serial) {
   seen_ = position;
   if (seen_ <= resume_after_) return;
   if (!r.observed) return;
@@ -178,24 +179,25 @@ void CaptureIngest::on_packet_at(const PacketRecord& r, std::uint64_t position) 
     const std::size_t entries = aggregator_.entries();
     if (boundary > boundary_ || entries >= 2 * policy_.max_entries ||
         (entries >= policy_.max_entries && hour > hour_)) {
-      commit(seen_ - 1, false);
+      commit(seen_ - 1, false, serial - 1);
     }
   }
   if (!open_ || boundary > boundary_) boundary_ = boundary;
   if (!open_ || hour > hour_) hour_ = hour;
   open_ = true;
   aggregator_.add(r);
-  if (events_ != nullptr) events_->on_packet(r);
+  if (events_ != nullptr && feed_events_) events_->on_packet(r, serial);
+  last_serial_ = serial;
   ++observed_;
 }
 
-void CaptureIngest::commit(std::uint64_t packets_done, bool complete) {
+void CaptureIngest::commit(std::uint64_t packets_done, bool complete, std::uint64_t events) {
   CommitRequest request;
   request.capture = capture_;
   request.sensor_id = sensor_id_;
   request.segment = aggregator_.take();
   if (events_ != nullptr) {
-    events_->take(request.events);
+    events_->take(request.events, events);
     request.check_surges = true;
   }
   request.packets_done = packets_done;
@@ -207,14 +209,14 @@ void CaptureIngest::commit(std::uint64_t packets_done, bool complete) {
 
 void CaptureIngest::checkpoint() {
   if (aggregator_.empty()) return;
-  commit(seen_, false);
+  commit(seen_, false, last_serial_);
 }
 
-void CaptureIngest::finish(bool complete) { commit(seen_, complete); }
+void CaptureIngest::finish(bool complete) { commit(seen_, complete, last_serial_); }
 
 void CaptureIngest::finish_at(bool complete, std::uint64_t packets) {
   seen_ = packets;
-  commit(seen_, complete);
+  commit(seen_, complete, last_serial_);
 }
 
 }  // namespace darkscope

@@ -96,14 +96,17 @@ class CommitQueue {
 /// Threads: all calls on one thread (any thread); commits go to the CommitQueue.
 class CaptureIngest {
  public:
+  /// events: the detectors whose events the commits take; feed_events: on_packet()
+  /// also feeds them (false: the caller feeds them, with the same serials).
   CaptureIngest(CommitQueue& queue, BinAggregator& aggregator, int sensor_id,
                 std::shared_ptr<CaptureHandle> capture, std::uint64_t resume_after,
-                CheckpointPolicy policy = {}, EventRecorder* events = nullptr);
+                CheckpointPolicy policy = {}, EventRecorder* events = nullptr, bool feed_events = true);
 
   void on_packet(const PacketRecord& r);
   /// The same for a packet whose position in the capture (1 for its first IP
-  /// packet) is known: a caller that hands over observed packets only.
-  void on_packet_at(const PacketRecord& r, std::uint64_t position);
+  /// packet) and serial in the run are known: a caller that hands over observed
+  /// packets only.
+  void on_packet_at(const PacketRecord& r, std::uint64_t position, std::uint64_t serial);
   /// Commits what is left; complete: the capture is done (a rerun skips it).
   void finish(bool complete);
   /// The same, when the capture had `packets` IP packets in all.
@@ -117,7 +120,8 @@ class CaptureIngest {
   [[nodiscard]] std::uint64_t commits() const noexcept { return commits_; }
 
  private:
-  void commit(std::uint64_t packets_done, bool complete);
+  /// events: those of packets up to this serial go with the commit.
+  void commit(std::uint64_t packets_done, bool complete, std::uint64_t events);
 
   CommitQueue& queue_;
   BinAggregator& aggregator_;
@@ -126,7 +130,9 @@ class CaptureIngest {
   std::uint64_t resume_after_;
   CheckpointPolicy policy_;
   EventRecorder* events_;
+  bool feed_events_;
   std::uint64_t seen_ = 0;
+  std::uint64_t last_serial_ = 0;
   std::uint64_t observed_ = 0;
   std::uint64_t commits_ = 0;
   std::int64_t boundary_ = 0;  // of the latest packet of the segment

@@ -5,7 +5,13 @@
 #include <map>
 #include <unordered_map>
 
+#include <pthread.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "analyze/bins.hpp"
@@ -99,13 +105,21 @@ std::optional<int> EventsStore::sensor_filter(const std::optional<std::string>& 
   return id;
 }
 
+std::vector<ScanChunk> encode_scan_chunks(const EventBatch& events) {
+  std::map<std::pair<std::int64_t, std::uint32_t>, std::vector<ScanEvent>> by_chunk;
+  for (const ScanEvent& e : events.scans) {
+    if (!e.internet_wide) by_chunk[{floor_to(e.start_ns, kNsPerDay) / kNsPerSecond, source_bucket(e.source)}].push_back(e);
+  }
+  std::vector<ScanChunk> out;
+  out.reserve(by_chunk.size());
+  for (auto& [k, scans] : by_chunk) out.push_back({k.first, k.second, encode_scans(std::move(scans), k.first, events.scale)});
+  return out;
+}
+
 void write_events(Database& db, int sensor_id, std::int64_t capture_id, std::int64_t segment,
-                  const EventBatch& events) {
+                  const EventBatch& events, const std::vector<ScanChunk>* chunks) {
   if (events.empty()) return;
   const std::int64_t sensor = sensor_id;
-  // Internet-wide scans as rows (reports list them); the rest in chunks by the day
-  // they started and the bucket of their source.
-  std::map<std::pair<std::int64_t, std::uint32_t>, std::vector<ScanEvent>> chunks;
   std::int64_t longest = 0;
   auto wide = db.prepare(
       "INSERT OR REPLACE INTO wide_scans(sensor_id, source, proto, port, class, start_ns, end_ns, packets, "
@@ -113,10 +127,7 @@ void write_events(Database& db, int sensor_id, std::int64_t capture_id, std::int
       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
   for (const ScanEvent& e : events.scans) {
     longest = std::max(longest, e.end_ns - e.start_ns);
-    if (!e.internet_wide) {
-      chunks[{floor_to(e.start_ns, kNsPerDay) / kNsPerSecond, source_bucket(e.source)}].push_back(e);
-      continue;
-    }
+    if (!e.internet_wide) continue;
     const std::string src = events_address_blob(e.source);
     wide.bind(1, sensor)
         .bind_blob(2, src.data(), static_cast<int>(src.size()))
@@ -133,18 +144,22 @@ void write_events(Database& db, int sensor_id, std::int64_t capture_id, std::int
         .bind(13, capture_id);
     wide.run();
   }
-  if (!chunks.empty()) {
+  std::vector<ScanChunk> own;
+  if (chunks == nullptr) {
+    own = encode_scan_chunks(events);
+    chunks = &own;
+  }
+  if (!chunks->empty()) {
     auto ins = db.prepare(
         "INSERT OR REPLACE INTO scan_chunks(day, sensor_id, bucket, capture_id, segment, scans) "
         "VALUES (?,?,?,?,?,?)");
-    for (auto& [k, scans] : chunks) {
-      const std::string blob = encode_scans(std::move(scans), k.first, events.scale);
-      ins.bind(1, k.first)
+    for (const ScanChunk& c : *chunks) {
+      ins.bind(1, c.day)
           .bind(2, sensor)
-          .bind(3, std::int64_t{k.second})
+          .bind(3, std::int64_t{c.bucket})
           .bind(4, capture_id)
           .bind(5, segment)
-          .bind_blob(6, blob.data(), static_cast<int>(blob.size()));
+          .bind_blob(6, c.blob.data(), static_cast<int>(c.blob.size()));
       ins.run();
     }
   }
@@ -650,31 +665,100 @@ ScanOptions recorder_scan_options(ScanOptions o) {
 
 }  // namespace
 
-EventRecorder::EventRecorder(double darknet_ipv4_size, const EventOptions& options)
+/// The detectors' thread and the blocks waiting for it.
+struct EventRecorder::Worker {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::shared_ptr<const RecordBlock>> blocks;
+  std::uint64_t done = 0;  // serial of the last packet run
+  bool busy = false;
+  bool stop = false;
+  std::thread thread;
+};
+
+EventRecorder::EventRecorder(double darknet_ipv4_size, const EventOptions& options, bool threaded)
     : scale_(darknet_ipv4_size > 0 ? 4294967296.0 / darknet_ipv4_size : 1.0),
       scan_(recorder_scan_options(options.scan), darknet_ipv4_size,
             [this](const ScanEvent& e) {
-              scan_buffer_.push_back(e);
+              scan_fresh_.emplace_back(serial_, e);
               ++scans_found_;
             }),
       dos_(options.dos, darknet_ipv4_size, [this](const DosEvent& e) {
-        dos_buffer_.push_back(e);
+        dos_fresh_.emplace_back(serial_, e);
         ++dos_found_;
-      }) {}
-
-void EventRecorder::detect(const PacketRecord& r) {
-  scan_.on_packet(r);
-  dos_.on_packet(r);
+      }) {
+  if (!threaded) return;
+  worker_ = std::make_unique<Worker>();
+  worker_->thread = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ds-events");
+    Worker& w = *worker_;
+    std::unique_lock<std::mutex> lock(w.mutex);
+    for (;;) {
+      w.changed.wait(lock, [&] { return w.stop || !w.blocks.empty(); });
+      if (w.blocks.empty()) return;
+      std::shared_ptr<const RecordBlock> block = std::move(w.blocks.front());
+      w.blocks.pop_front();
+      w.busy = true;
+      w.changed.notify_all();
+      lock.unlock();
+      for (const PositionedRecord& p : *block) queue(p.record, p.serial);
+      drain();
+      const std::uint64_t last = block->empty() ? 0 : block->back().serial;
+      block.reset();
+      lock.lock();
+      publish();
+      w.done = std::max(w.done, last);
+      w.busy = false;
+      w.changed.notify_all();
+    }
+  });
 }
 
-void EventRecorder::on_packet(const PacketRecord& r) {
+EventRecorder::~EventRecorder() {
+  if (!worker_) return;
+  {
+    std::lock_guard<std::mutex> lock(worker_->mutex);
+    worker_->stop = true;
+  }
+  worker_->changed.notify_all();
+  worker_->thread.join();
+}
+
+void EventRecorder::detect(const Waiting& w) {
+  serial_ = w.serial;
+  scan_.on_packet(w.record);
+  dos_.on_packet(w.record);
+}
+
+void EventRecorder::publish() {
+  for (auto& e : scan_fresh_) scan_buffer_.push_back(std::move(e));
+  for (auto& e : dos_fresh_) dos_buffer_.push_back(std::move(e));
+  scan_fresh_.clear();
+  dos_fresh_.clear();
+}
+
+void EventRecorder::queue(const PacketRecord& r, std::uint64_t serial) {
   // Only what some detector looks at: probes for scans, backscatter for attacks.
   if (!r.observed || !r.source_known()) return;
   if (ring_count_ == kRing) detect(ring_[ring_next_]);
-  ring_[ring_next_] = r;
+  ring_[ring_next_] = {r, serial};
   scan_.prefetch(r);
   ring_next_ = (ring_next_ + 1) % kRing;
   if (ring_count_ < kRing) ++ring_count_;
+}
+
+void EventRecorder::on_packet(const PacketRecord& r, std::uint64_t serial) { queue(r, serial); }
+
+void EventRecorder::submit(std::shared_ptr<const RecordBlock> block) {
+  if (!worker_) {
+    for (const PositionedRecord& p : *block) queue(p.record, p.serial);
+    return;
+  }
+  // At most 32 blocks wait: a slower detector thread holds the feeder back.
+  std::unique_lock<std::mutex> lock(worker_->mutex);
+  worker_->changed.wait(lock, [&] { return worker_->blocks.size() < 32; });
+  worker_->blocks.push_back(std::move(block));
+  worker_->changed.notify_all();
 }
 
 void EventRecorder::drain() {
@@ -683,33 +767,64 @@ void EventRecorder::drain() {
   ring_next_ = 0;
 }
 
+void EventRecorder::wait_for(std::uint64_t serial) {
+  Worker& w = *worker_;
+  std::unique_lock<std::mutex> lock(w.mutex);
+  w.changed.wait(lock, [&] { return w.done >= serial || (w.blocks.empty() && !w.busy); });
+}
+
 void EventRecorder::advance(std::int64_t now_ns) {
+  // Threaded: once the worker is idle (no block may come meanwhile: the caller
+  // feeds it), the detectors are this thread's.
+  if (worker_) wait_for(UINT64_MAX);
   drain();
+  serial_ = 0;  // taken by the next take(), whatever it asks for
   scan_.advance(now_ns);
   dos_.advance(now_ns);
+  if (worker_) {
+    std::lock_guard<std::mutex> lock(worker_->mutex);
+    publish();
+  }
 }
 
 void EventRecorder::finish() {
+  if (worker_) wait_for(UINT64_MAX);
   drain();
+  serial_ = 0;
   scan_.flush();
   dos_.flush();
+  if (worker_) {
+    std::lock_guard<std::mutex> lock(worker_->mutex);
+    publish();
+  }
 }
 
-void EventRecorder::take(EventBatch& batch) {
-  drain();
+void EventRecorder::take(EventBatch& batch, std::uint64_t serial) {
+  if (worker_) {
+    wait_for(serial);
+  } else {
+    drain();
+  }
+  std::unique_lock<std::mutex> lock;
+  if (worker_) {
+    lock = std::unique_lock<std::mutex>(worker_->mutex);
+  } else {
+    publish();
+  }
   batch.scale = scale_;
-  if (batch.scans.empty()) {
-    batch.scans.swap(scan_buffer_);
-  } else {
-    batch.scans.insert(batch.scans.end(), scan_buffer_.begin(), scan_buffer_.end());
-  }
-  if (batch.dos.empty()) {
-    batch.dos.swap(dos_buffer_);
-  } else {
-    batch.dos.insert(batch.dos.end(), dos_buffer_.begin(), dos_buffer_.end());
-  }
-  scan_buffer_.clear();
-  dos_buffer_.clear();
+  auto move = [serial](auto& from, auto& to) {
+    std::size_t kept = 0;
+    for (auto& [s, e] : from) {
+      if (s <= serial) {
+        to.push_back(std::move(e));
+      } else {
+        from[kept++] = std::move(std::pair{s, e});
+      }
+    }
+    from.resize(kept);
+  };
+  move(scan_buffer_, batch.scans);
+  move(dos_buffer_, batch.dos);
 }
 
 }  // namespace darkscope

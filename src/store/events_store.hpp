@@ -120,10 +120,19 @@ class EventsStore {
   Database db_;
 };
 
+/// The scans of a batch that are not Internet-wide, encoded by the day they
+/// started and the bucket of their source (no database: any thread may run it).
+struct ScanChunk {
+  std::int64_t day = 0;
+  std::uint32_t bucket = 0;
+  std::string blob;
+};
+[[nodiscard]] std::vector<ScanChunk> encode_scan_chunks(const EventBatch& events);
 /// Writes the events a commit of `capture_id` found (segment: the commit's packet
-/// position), inside the caller's transaction. Internet-wide scans are also rows.
+/// position), inside the caller's transaction: Internet-wide scans as rows, the
+/// others as `chunks` (encode_scan_chunks(events), computed here when null).
 void write_events(Database& db, int sensor_id, std::int64_t capture_id, std::int64_t segment,
-                  const EventBatch& events);
+                  const EventBatch& events, const std::vector<ScanChunk>* chunks = nullptr);
 /// Removes the events of a capture whose packets lie in the days [first_day, last_day].
 void remove_capture_events(Database& db, std::int64_t capture_id, std::int64_t first_day, std::int64_t last_day);
 /// The surge check of the days [first_day_s, last_day_s] (Unix seconds of 00:00
@@ -139,22 +148,40 @@ struct EventOptions {
   SurgeOptions surge;
 };
 
+/// A packet with its position in its capture (1 for the first IP packet) and its
+/// serial number in the run (ascending over the captures of a run).
+struct PositionedRecord {
+  PacketRecord record;
+  std::uint64_t position = 0;
+  std::uint64_t serial = 0;
+};
+using RecordBlock = std::vector<PositionedRecord>;
+
 /// The ingest hook: runs the scan and DoS detectors over every packet and holds
-/// the events they end until a commit takes them (so a commit gets exactly the
-/// events of the packets before it).
+/// the events they end, each with the serial of the packet that ended it, until a
+/// commit takes those of its packets.
+///
+/// threaded: the detectors run on their own thread, fed with submit(); take() waits
+/// until they have seen every packet up to the serial it asks for. Otherwise
+/// on_packet() runs them at once.
 class EventRecorder {
  public:
-  explicit EventRecorder(double darknet_ipv4_size, const EventOptions& options = {});
+  explicit EventRecorder(double darknet_ipv4_size, const EventOptions& options = {}, bool threaded = false);
+  ~EventRecorder();
   EventRecorder(const EventRecorder&) = delete;
   EventRecorder& operator=(const EventRecorder&) = delete;
 
-  void on_packet(const PacketRecord& r);
+  /// Not threaded: one packet (serial: its number in the run).
+  void on_packet(const PacketRecord& r, std::uint64_t serial = 0);
+  /// Threaded: a block of packets, serials ascending.
+  void submit(std::shared_ptr<const RecordBlock> block);
   /// Ends idle scans and attacks at wall-clock `now_ns` (live runs).
   void advance(std::int64_t now_ns);
-  /// Ends every scan and attack (end of input).
+  /// Ends every scan and attack (end of input); the next take() gets them.
   void finish();
-  /// Moves the events ended so far into `batch`.
-  void take(EventBatch& batch);
+  /// Moves the events ended by packets of serial <= `serial` (and those finish()
+  /// ended) into `batch`.
+  void take(EventBatch& batch, std::uint64_t serial = UINT64_MAX);
 
   [[nodiscard]] std::uint64_t scans_found() const noexcept { return scans_found_; }
   [[nodiscard]] std::uint64_t dos_found() const noexcept { return dos_found_; }
@@ -163,13 +190,30 @@ class EventRecorder {
   }
 
  private:
-  void detect(const PacketRecord& r);
+  struct Worker;
+  struct Waiting {
+    PacketRecord record;
+    std::uint64_t serial;
+  };
+  void detect(const Waiting& w);
+  void queue(const PacketRecord& r, std::uint64_t serial);
   /// Runs the packets waiting in the prefetch ring.
   void drain();
+  /// Threaded: waits until every packet up to `serial` was seen (or all were).
+  void wait_for(std::uint64_t serial);
+
+  /// Moves what the detectors ended into the buffers take() reads (under the
+  /// worker's lock when threaded).
+  void publish();
 
   double scale_;
-  std::vector<ScanEvent> scan_buffer_;
-  std::vector<DosEvent> dos_buffer_;
+  // Events as the detectors end them (only the thread that runs them touches
+  // these), and as take() finds them.
+  std::vector<std::pair<std::uint64_t, ScanEvent>> scan_fresh_;
+  std::vector<std::pair<std::uint64_t, DosEvent>> dos_fresh_;
+  std::vector<std::pair<std::uint64_t, ScanEvent>> scan_buffer_;
+  std::vector<std::pair<std::uint64_t, DosEvent>> dos_buffer_;
+  std::uint64_t serial_ = 0;  // of the packet being run
   ScanDetector scan_;
   DosDetector dos_;
   std::uint64_t scans_found_ = 0;
@@ -177,9 +221,10 @@ class EventRecorder {
   // Packets wait a few places here after a prefetch of their scan-table slot, so
   // that the misses of random keys overlap.
   static constexpr std::size_t kRing = 16;
-  std::array<PacketRecord, kRing> ring_{};
+  std::array<Waiting, kRing> ring_{};
   std::size_t ring_count_ = 0;
   std::size_t ring_next_ = 0;
+  std::unique_ptr<Worker> worker_;
 };
 
 /// 4 bytes for IPv4, 16 for IPv6: the store's address form.

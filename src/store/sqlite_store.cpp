@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <future>
 #include <map>
 #include <set>
 #include <tuple>
@@ -29,6 +30,35 @@ namespace {
 std::int64_t floor_day(std::int64_t s) { return floor_to(s, kBin1d); }
 std::int64_t ceil_day(std::int64_t s) { return -floor_to(-s, kBin1d); }
 
+
+struct SourceChunk {
+  std::uint32_t bucket = 0;
+  std::string blob;
+};
+
+/// The source records of each day of a flush in buckets by the hash of the address,
+/// ascending within each (no database: any thread may run it).
+std::vector<std::vector<SourceChunk>> encode_source_chunks(
+    const BinFlush& f, const std::unordered_map<std::uint32_t, std::uint32_t>& org_ids) {
+  std::vector<std::vector<SourceChunk>> out;
+  for (const DayFlush& d : f.days) {
+    std::vector<std::vector<std::uint32_t>> buckets(kSourceBuckets);
+    for (std::uint32_t k = 0; k < d.sources.size(); ++k) buckets[source_bucket(d.sources[k].src)].push_back(k);
+    std::vector<SourceChunk> chunks;
+    SourceRecordWriter writer(d.day);
+    for (std::uint32_t bucket = 0; bucket < kSourceBuckets; ++bucket) {
+      if (buckets[bucket].empty()) continue;
+      for (const std::uint32_t k : buckets[bucket]) {
+        const SourceDay& s = d.sources[k];
+        const auto id = s.scanner_org == 0 ? 0u : org_ids.at(s.scanner_org);
+        writer.add(s, std::span<const PortCount>(d.ports.data() + s.ports_begin, s.ports_count), id);
+      }
+      chunks.push_back({bucket, writer.finish()});
+    }
+    out.push_back(std::move(chunks));
+  }
+  return out;
+}
 
 class SqliteStore final : public ObservationStore {
  public:
@@ -154,10 +184,32 @@ class SqliteStore final : public ObservationStore {
     const std::int64_t capture = r.capture->id;
     const std::int64_t sensor = r.sensor_id;
     const auto segment = static_cast<std::int64_t>(r.packets_done);
-    write_sub_bins(flush, sensor, capture);
-    std::set<std::pair<int, std::int64_t>> periods;
+    // The source records and scans are encoded on a second thread while this one
+    // writes the bins (organisation ids first: naming one may write a row).
+    std::unordered_map<std::uint32_t, std::uint32_t> org_ids;
     for (const DayFlush& d : flush.days) {
-      write_day(d, flush, sensor, capture, segment);
+      for (const SourceDay& s : d.sources) {
+        if (s.scanner_org != 0 && org_ids.count(s.scanner_org) == 0) {
+          org_ids[s.scanner_org] = scanner_key(flush, s.scanner_org);
+        }
+      }
+    }
+    auto encoded = std::async(std::launch::async, [&] {
+      return std::make_pair(encode_source_chunks(flush, org_ids), encode_scan_chunks(r.events));
+    });
+    struct Join {  // the helper thread reads `flush`: never leave before it is done
+      std::future<std::pair<std::vector<std::vector<SourceChunk>>, std::vector<ScanChunk>>>& f;
+      ~Join() {
+        if (f.valid()) f.wait();
+      }
+    } join{encoded};
+    write_sub_bins(flush, sensor, capture);
+    for (const DayFlush& d : flush.days) write_day_bins(d, flush, sensor, capture);
+    const auto [source_chunks, scan_chunks] = encoded.get();
+    std::set<std::pair<int, std::int64_t>> periods;
+    for (std::size_t i = 0; i < flush.days.size(); ++i) {
+      const DayFlush& d = flush.days[i];
+      put_source_chunks(d.day, sensor, capture, segment, source_chunks[i]);
       periods.emplace(kSpanMonth, month_start(d.day));
       periods.emplace(kSpanYear, year_start(d.day));
       if (r.check_surges) {
@@ -168,7 +220,7 @@ class SqliteStore final : public ObservationStore {
       }
     }
     for (const auto& [span, start] : periods) mark_rollup(span, start, sensor);
-    write_events(db_, r.sensor_id, capture, segment, r.events);
+    write_events(db_, r.sensor_id, capture, segment, r.events, &scan_chunks);
     auto progress = db_.prepare(
         "UPDATE captures SET packets_done = ?, complete = ?, finished_at = ? WHERE id = ?");
     progress.bind(1, segment).bind(2, std::int64_t{r.complete ? 1 : 0});
@@ -298,13 +350,16 @@ class SqliteStore final : public ObservationStore {
   /// gets them added (true then).
   bool put_cells(int span, BinDimension dim, std::int64_t start, std::int64_t sensor, std::int64_t capture,
                  const std::vector<BinCell>& cells) {
+    return put_cells(span, dim, start, sensor, capture, encode_cells(cells));
+  }
+  bool put_cells(int span, BinDimension dim, std::int64_t start, std::int64_t sensor, std::int64_t capture,
+                 const std::string& blob) {
     if (!put_cells_) {
       put_cells_.emplace(db_.prepare(
           "INSERT INTO bins(span, dim, start, sensor_id, capture_id, cells) VALUES (?, ?, ?, ?, ?, ?) "
           "ON CONFLICT DO NOTHING"));
     }
     const auto d = std::int64_t{static_cast<int>(dim)};
-    const std::string blob = encode_cells(cells);
     put_cells_->bind(1, std::int64_t{span}).bind(2, d).bind(3, start).bind(4, sensor).bind(5, capture);
     put_cells_->bind_blob(6, blob.data(), static_cast<int>(blob.size()));
     put_cells_->run();
@@ -313,7 +368,10 @@ class SqliteStore final : public ObservationStore {
         "SELECT cells FROM bins WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?");
     sel.bind(1, std::int64_t{span}).bind(2, d).bind(3, start).bind(4, sensor).bind(5, capture);
     std::vector<BinCell> old;
-    if (!sel.step() || !decode_cells(sel.column_blob(0), old)) throw StoreError(db_.path() + ": stored bin cells are damaged");
+    std::vector<BinCell> cells;
+    if (!sel.step() || !decode_cells(sel.column_blob(0), old) || !decode_cells(blob, cells)) {
+      throw StoreError(db_.path() + ": stored bin cells are damaged");
+    }
     sel.reset();
     const std::string merged = encode_cells(merge_cells(old, cells));
     db_.prepare("UPDATE bins SET cells = ? WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?")
@@ -387,13 +445,16 @@ class SqliteStore final : public ObservationStore {
   void write_sub_bins(const BinFlush& f, std::int64_t sensor, std::int64_t capture) {
     std::vector<BinCell> cells;
     for (const SubBin& b : f.sub_bins) {
+      if (b.dim != BinDimension::kScanner) {
+        (void)put_cells(span_of_width(b.bin_s), b.dim, b.start, sensor, capture, b.cells);
+        continue;
+      }
       if (!decode_cells(b.cells, cells)) throw StoreError("internal error: bad sub-bin cells");
       (void)put_cells(span_of_width(b.bin_s), b.dim, b.start, sensor, capture, stored_cells(f, b.dim, cells));
     }
   }
 
-  void write_day(const DayFlush& d, const BinFlush& f, std::int64_t sensor, std::int64_t capture,
-                 std::int64_t segment) {
+  void write_day_bins(const DayFlush& d, const BinFlush& f, std::int64_t sensor, std::int64_t capture) {
     // Dimension by dimension: the cells in one row, the sets in blocks.
     std::size_t i = 0;
     while (i < d.bins.size()) {
@@ -435,27 +496,20 @@ class SqliteStore final : public ObservationStore {
       if (with_sets) fix_sources(kSpanDay, dim, d.day, sensor, capture, all);
     }
 
-    // Source records in buckets by the hash of the address, ascending within each.
-    std::vector<std::vector<std::uint32_t>> buckets(kSourceBuckets);
-    for (std::uint32_t k = 0; k < d.sources.size(); ++k) buckets[source_bucket(d.sources[k].src)].push_back(k);
+  }
+
+  void put_source_chunks(std::int64_t day, std::int64_t sensor, std::int64_t capture, std::int64_t segment,
+                         const std::vector<SourceChunk>& chunks) {
     auto ins = db_.prepare(
         "INSERT OR REPLACE INTO source_chunks(day, sensor_id, bucket, capture_id, segment, records) "
         "VALUES (?, ?, ?, ?, ?, ?)");
-    SourceRecordWriter writer(d.day);
-    for (std::uint32_t bucket = 0; bucket < kSourceBuckets; ++bucket) {
-      if (buckets[bucket].empty()) continue;
-      for (const std::uint32_t k : buckets[bucket]) {
-        const SourceDay& s = d.sources[k];
-        writer.add(s, std::span<const PortCount>(d.ports.data() + s.ports_begin, s.ports_count),
-                   scanner_key(f, s.scanner_org));
-      }
-      const std::string blob = writer.finish();
-      ins.bind(1, d.day)
+    for (const SourceChunk& c : chunks) {
+      ins.bind(1, day)
           .bind(2, sensor)
-          .bind(3, std::int64_t{bucket})
+          .bind(3, std::int64_t{c.bucket})
           .bind(4, capture)
           .bind(5, segment)
-          .bind_blob(6, blob.data(), static_cast<int>(blob.size()));
+          .bind_blob(6, c.blob.data(), static_cast<int>(c.blob.size()));
       ins.run();
     }
   }
