@@ -215,10 +215,12 @@ TEST_F(IngestCli, KillNineAtRandomMomentsThenRerunGivesExactTotals) {
                                          "--darknet", "10.1.0.0/16", pcap};
   std::mt19937 rng(20240101);
   int killed_midway = 0;
-  for (int round = 0; round < 8; ++round) {
+  constexpr int kRounds = 12;
+  for (int round = 0; round < kRounds; ++round) {
     const pid_t pid = spawn(args);
     ASSERT_GT(pid, 0);
-    const auto wait_ms = std::uniform_int_distribution<long>(0, std::max<long>(full_ms, 50))(rng);
+    // Each round resumes the last one, so most of a run is left to kill early on.
+    const auto wait_ms = std::uniform_int_distribution<long>(0, std::max<long>(full_ms * 3 / 4, 50))(rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
     ::kill(pid, SIGKILL);
     int status = 0;
@@ -239,6 +241,8 @@ TEST_F(IngestCli, KillNineAtRandomMomentsThenRerunGivesExactTotals) {
   EXPECT_EQ(dump(db), reference);
   // The test means something only if some kill landed between two checkpoints.
   EXPECT_GT(killed_midway, 0) << "no kill landed mid-ingest (full run took " << full_ms << " ms)";
+  std::printf("[ kill ] %d of %d kills landed between commits (a full run takes %lld ms)\n", killed_midway, kRounds,
+              static_cast<long long>(full_ms));
   const auto again = run_command(ingest_command(db, pcap));
   EXPECT_NE(again.out.find("skipped"), std::string::npos);
   EXPECT_EQ(dump(db), reference);
