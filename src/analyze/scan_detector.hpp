@@ -56,6 +56,12 @@ struct ScanEvent {
 
 /// Finds scans in observed packets. Time comes only from the packets (or from
 /// advance() in live runs), so replaying a file gives the same events.
+///
+/// Most keys of a darknet see a single packet. A key's first packet (of an IPv4
+/// source) is kept in a 24-byte entry; a second one within the idle timeout moves
+/// the scan to a full entry, replaying the first, so the events are those of one
+/// table. Only which scans the max_active bound ends early is chosen from a
+/// sample of both.
 class ScanDetector {
  public:
   using EventCallback = std::function<void(const ScanEvent&)>;
@@ -66,12 +72,15 @@ class ScanDetector {
 
   /// Feeds one packet; ignores packets that are not observed probes.
   void on_packet(const PacketRecord& r);
+  /// Optional: asks for the table slot of a packet that on_packet() will see a few
+  /// packets later (no effect on what is found).
+  void prefetch(const PacketRecord& r) const noexcept;
   /// Ends scans idle at `now_ns` (wall clock in live runs, packet time otherwise).
   void advance(std::int64_t now_ns);
   /// Ends every active scan (end of input).
   void flush();
 
-  [[nodiscard]] std::size_t active() const noexcept { return table_.size(); }
+  [[nodiscard]] std::size_t active() const noexcept { return table_.size() + first_.size(); }
   [[nodiscard]] std::uint64_t emitted() const noexcept { return emitted_; }
   /// Scans shorter than min_packets that ended without being emitted.
   [[nodiscard]] std::uint64_t suppressed() const noexcept { return suppressed_; }
@@ -81,7 +90,7 @@ class ScanDetector {
   [[nodiscard]] std::size_t blocks_in_use() const noexcept { return pool_.blocks_in_use(); }
   /// Bytes held by the table and the distinct-counter pool.
   [[nodiscard]] std::size_t memory_bytes() const noexcept {
-    return table_.memory_bytes() + pool_.memory_bytes();
+    return table_.memory_bytes() + first_.memory_bytes() + pool_.memory_bytes();
   }
 
   struct Key {
@@ -113,8 +122,23 @@ class ScanDetector {
     void clear_slot() noexcept { in_use = false; }
   };
 
+ /// A scan of one packet so far, of an IPv4 source: 24 bytes.
+  struct FirstEntry {
+    std::uint64_t k = 0;  ///< source << 32 | port << 16 | protocol << 8 | class; 0 = empty
+    std::int64_t ts_ns = 0;
+    std::uint32_t destination = 0;  ///< distinct_value() of the destination
+    std::uint16_t fingerprints = 0;
+    [[nodiscard]] bool used() const noexcept { return k != 0; }
+    [[nodiscard]] const std::uint64_t& key() const noexcept { return k; }
+    void clear_slot() noexcept { k = 0; }
+  };
+  struct FirstHash {
+    std::size_t operator()(std::uint64_t k) const noexcept { return static_cast<std::size_t>(mix64(k)); }
+  };
+
  private:
   void finish(Entry& e);
+  void finish_first(const FirstEntry& e);
   void sweep(std::int64_t cutoff_ns);
   void make_room(std::int64_t now_ns);
 
@@ -122,6 +146,10 @@ class ScanDetector {
   double scale_;
   EventCallback on_event_;
   FlatTable<Entry, Key, KeyHash> table_;
+  FlatTable<FirstEntry, std::uint64_t, FirstHash> first_;
+  /// A bit per hash of the keys in table_ (rebuilt at each sweep): a clear bit spares
+  /// most packets a probe of table_, since most keys are never in it.
+  std::vector<std::uint64_t> in_table_;
   DistinctPool pool_;
   std::int64_t last_sweep_ns_ = INT64_MIN;
   std::uint64_t emitted_ = 0;
@@ -129,5 +157,6 @@ class ScanDetector {
   std::uint64_t ended_early_ = 0;
 };
 static_assert(sizeof(ScanDetector::Entry) <= 64);
+static_assert(sizeof(ScanDetector::FirstEntry) == 24);
 
 }  // namespace darkscope

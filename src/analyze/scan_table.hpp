@@ -10,11 +10,47 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <new>
 #include <vector>
+
+#include <sys/mman.h>
 
 #include "core/ip_address.hpp"
 
 namespace darkscope {
+
+/// An allocator that maps large arrays directly and asks for transparent huge
+/// pages: the tables below are probed at random, and with 4 KiB pages nearly every
+/// probe of a large table also misses the TLB (which a prefetch does not hide).
+template <typename T>
+struct HugePageAllocator {
+  using value_type = T;
+  static constexpr std::size_t kHuge = std::size_t{2} << 20;
+  HugePageAllocator() = default;
+  template <typename U>
+  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kHuge) return std::allocator<T>().allocate(n);
+    void* p = ::mmap(nullptr, (bytes + kHuge - 1) / kHuge * kHuge, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    ::madvise(p, (bytes + kHuge - 1) / kHuge * kHuge, MADV_HUGEPAGE);
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kHuge) {
+      std::allocator<T>().deallocate(p, n);
+    } else {
+      ::munmap(p, (bytes + kHuge - 1) / kHuge * kHuge);
+    }
+  }
+  template <typename U>
+  bool operator==(const HugePageAllocator<U>&) const noexcept {
+    return true;
+  }
+};
 
 /// splitmix64 finaliser: turns a 32-bit value into a well-mixed 64-bit hash.
 [[nodiscard]] constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
@@ -165,6 +201,11 @@ class FlatTable {
  public:
   explicit FlatTable(std::size_t initial_slots = 1024) : slots_(std::bit_ceil(initial_slots)) {}
 
+  /// Asks for the cache line of key's home slot (a caller that knows its next keys
+  /// issues this some keys ahead, so that the misses of random keys overlap).
+  void prefetch(const Key& key) const noexcept {
+    __builtin_prefetch(slots_.data() + (Hash{}(key) & (slots_.size() - 1)), 1);
+  }
   /// The entry for key, or nullptr.
   [[nodiscard]] Entry* find(const Key& key) noexcept {
     const std::size_t mask = slots_.size() - 1;
@@ -187,6 +228,17 @@ class FlatTable {
       if (slots_[i].key() == key) {
         inserted = false;
         return slots_[i];
+      }
+    }
+  }
+  /// Removes the entry for key; false when there is none.
+  bool erase(const Key& key) noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = Hash{}(key)&mask;; i = (i + 1) & mask) {
+      if (!slots_[i].used()) return false;
+      if (slots_[i].key() == key) {
+        erase_at(i);
+        return true;
       }
     }
   }
@@ -257,7 +309,7 @@ class FlatTable {
     }
   }
   void grow() {
-    std::vector<Entry> old(slots_.size() * 2);
+    std::vector<Entry, HugePageAllocator<Entry>> old(slots_.size() * 2);
     old.swap(slots_);
     const std::size_t mask = slots_.size() - 1;
     for (auto& e : old) {
@@ -268,7 +320,7 @@ class FlatTable {
     }
   }
 
-  std::vector<Entry> slots_;
+  std::vector<Entry, HugePageAllocator<Entry>> slots_;
   std::size_t size_ = 0;
 };
 

@@ -1,13 +1,20 @@
 // darkscope ingest: captures (or a live interface) into the observation store,
 // exactly once per capture content, resumable after a crash.
+#include <pthread.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <deque>
+#include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/cmd_events.hpp"
@@ -39,62 +46,169 @@ struct IngestOptions {
 
 /// One capture waiting in the pipeline: where it resumes and what it has counted.
 struct PendingCapture {
-  CaptureState state;
+  std::shared_ptr<CaptureHandle> handle;
+  std::uint64_t resume_after = 0;
+  bool last = false;  ///< the last file of the run: the detectors end with it
   std::unique_ptr<CaptureIngest> ingest;
 };
 
+/// Hashes files one after the other on its own thread, so that new captures are
+/// counted while their identity is computed.
+class Hasher {
+ public:
+  ~Hasher() {
+    if (thread_.joinable()) thread_.join();
+  }
+  std::shared_future<std::string> add(const std::string& path) {
+    jobs_.emplace_back(path, std::promise<std::string>());
+    return jobs_.back().second.get_future().share();
+  }
+  void start() {
+    if (jobs_.empty()) return;
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "ds-hash");
+      for (auto& [path, promise] : jobs_) {
+        try {
+          promise.set_value(sha256_file(path));
+        } catch (...) {
+          promise.set_exception(std::current_exception());
+        }
+      }
+    });
+  }
+
+ private:
+  std::deque<std::pair<std::string, std::promise<std::string>>> jobs_;
+  std::thread thread_;
+};
+
+/// The pipeline's sink: the packet path stays on the calling thread; counting
+/// (aggregator, checkpoints) runs on one worker thread and the event detectors on
+/// another, both fed with the same blocks of observed records (with their positions
+/// in the capture and serials in the run).
 class IngestSink : public PacketSink {
  public:
-  IngestSink(ObservationStore& store, BinAggregator& aggregator, int sensor_id, CheckpointPolicy policy)
-      : store_(store), aggregator_(aggregator), sensor_id_(sensor_id), policy_(policy) {}
+  IngestSink(CommitQueue& queue, BinAggregator& aggregator, int sensor_id, CheckpointPolicy policy,
+             EventRecorder* events)
+      : queue_(queue), aggregator_(aggregator), sensor_id_(sensor_id), policy_(policy), events_(events) {}
 
-  void add(const std::string& path, const CaptureState& state) { pending_[path].state = state; }
-  /// Scans and DoS attacks are looked for in the packets of the captures ingested.
-  void set_events(EventRecorder* events) { events_ = events; }
+  void add(const std::string& path, PendingCapture capture) { pending_[path] = std::move(capture); }
+  void mark_last(const std::string& path) { pending_[path].last = true; }
 
   void on_file_begin(const CaptureInfo& info) override {
     auto it = pending_.find(info.path);
     current_ = it == pending_.end() ? nullptr : &it->second;
+    seen_ = 0;
     if (current_ != nullptr) {
-      current_->ingest = std::make_unique<CaptureIngest>(store_, aggregator_, sensor_id_,
-                                                         current_->state, policy_);
+      current_->ingest = std::make_unique<CaptureIngest>(queue_, aggregator_, sensor_id_, current_->handle,
+                                                         current_->resume_after, policy_, events_, false);
     }
   }
   void on_packet(const PacketRecord& r) override {
     if (current_ == nullptr) return;
-    const std::uint64_t skipped_before = current_->ingest->packets_skipped();
-    current_->ingest->on_packet(r);
-    // Packets a resumed run skips were counted before the interruption: they must
-    // not feed the event detectors a second time either.
-    if (events_ != nullptr && current_->ingest->packets_skipped() == skipped_before) {
-      events_->on_packet(r);
-    }
+    ++seen_;
+    // Packets a resumed run skips, and packets outside the darknet, change nothing
+    // but the position.
+    if (!r.observed || seen_ <= current_->resume_after) return;
+    block_->push_back({r, seen_, ++serial_});
+    if (block_->size() == kBlock) hand_over();
   }
   void on_file_end(const CaptureInfo& info) override {
     if (current_ == nullptr) return;
-    // A damaged file is read up to the damage every time, so what was read is all of it.
-    current_->ingest->finish(true);
-    CaptureIngest& in = *current_->ingest;
-    std::printf("  %s: %llu packets, %llu observed counted, %llu commit(s)%s%s\n", info.path.c_str(),
-                static_cast<unsigned long long>(in.packets_seen()),
-                static_cast<unsigned long long>(in.observed_counted()),
-                static_cast<unsigned long long>(in.commits()),
-                in.packets_skipped() > 0
-                    ? (", the first " + std::to_string(in.packets_skipped()) + " already stored").c_str()
-                    : "",
-                info.complete ? "" : " (read up to damage)");
-    std::fflush(stdout);
+    hand_over();
+    PendingCapture* c = current_;
+    EventRecorder* events = events_;
+    const std::uint64_t seen = seen_;
+    const bool complete = info.complete;
+    const std::string path = info.path;
+    // Scans and attacks go on across the files of a run; they end with its last file,
+    // whose final commit holds them.
+    if (c->last && events != nullptr) events_done_ = true;
+    worker_.submit([c, events, seen, complete, path] {
+      if (c->last && events != nullptr) events->finish();
+      // A damaged file is read up to the damage every time, so what was read is all of it.
+      c->ingest->finish_at(true, seen);
+      CaptureIngest& in = *c->ingest;
+      std::printf("  %s: %llu packets, %llu observed counted, %llu commit(s)%s%s\n", path.c_str(),
+                  static_cast<unsigned long long>(in.packets_seen()),
+                  static_cast<unsigned long long>(in.observed_counted()),
+                  static_cast<unsigned long long>(in.commits()),
+                  in.packets_skipped() > 0
+                      ? (", the first " + std::to_string(in.packets_skipped()) + " already stored").c_str()
+                      : "",
+                  complete ? "" : " (read up to damage)");
+      std::fflush(stdout);
+    });
+    last_ = c;
     current_ = nullptr;
+  }
+  /// Waits for the worker; ends the detectors when the run's last file did not (it
+  /// could not be read): their events go with the last capture that was counted.
+  void finish() {
+    if (events_ != nullptr && !events_done_) {
+      events_done_ = true;
+      PendingCapture* c = last_;
+      EventRecorder* events = events_;
+      worker_.submit([c, events] {
+        events->finish();
+        if (c != nullptr) c->ingest->finish_at(true, c->ingest->packets_seen());
+      });
+    }
+    worker_.wait();
   }
 
  private:
-  ObservationStore& store_;
+  static constexpr std::size_t kBlock = 4096;
+
+  void hand_over() {
+    if (block_->empty()) return;
+    CaptureIngest* in = current_->ingest.get();
+    std::shared_ptr<const RecordBlock> block = std::move(block_);
+    if (events_ != nullptr) events_->submit(block);
+    worker_.submit([in, block] {
+      for (const PositionedRecord& p : *block) in->on_packet_at(p.record, p.position, p.serial);
+    });
+    block_ = new_block();
+  }
+
+  /// A block from the pool: a fresh 800 KB one would cost page faults each time.
+  std::shared_ptr<RecordBlock> new_block() {
+    std::unique_ptr<RecordBlock> b;
+    {
+      std::lock_guard<std::mutex> lock(*pool_mutex_);
+      if (!pool_->empty()) {
+        b = std::move(pool_->back());
+        pool_->pop_back();
+      }
+    }
+    if (!b) {
+      b = std::make_unique<RecordBlock>();
+      b->reserve(kBlock);
+    }
+    // The last thread done with a block gives it back.
+    return std::shared_ptr<RecordBlock>(b.release(), [pool = pool_, mutex = pool_mutex_](RecordBlock* p) {
+      p->clear();
+      std::lock_guard<std::mutex> lock(*mutex);
+      pool->emplace_back(p);
+    });
+  }
+
+  CommitQueue& queue_;
   BinAggregator& aggregator_;
   int sensor_id_;
   CheckpointPolicy policy_;
+  EventRecorder* events_;
   std::map<std::string, PendingCapture> pending_;
   PendingCapture* current_ = nullptr;
-  EventRecorder* events_ = nullptr;
+  PendingCapture* last_ = nullptr;
+  std::uint64_t seen_ = 0;
+  std::uint64_t serial_ = 0;
+  std::shared_ptr<std::mutex> pool_mutex_ = std::make_shared<std::mutex>();
+  std::shared_ptr<std::vector<std::unique_ptr<RecordBlock>>> pool_ =
+      std::make_shared<std::vector<std::unique_ptr<RecordBlock>>>();
+  std::shared_ptr<RecordBlock> block_ = new_block();
+  bool events_done_ = false;
+  SerialWorker worker_{"ds-count"};
 };
 
 int run_ingest(const IngestOptions& o) {
@@ -110,8 +224,10 @@ int run_ingest(const IngestOptions& o) {
   SensorInfo sensor{o.sensor, p.darknet.to_string(), p.darknet.ipv4_size()};
   const int sensor_id = store->sensor_id(sensor);
   p.sensor_id = static_cast<std::uint16_t>(sensor_id);
-  // Finish rollups a killed run left undone before anything else.
+  const EventOptions event_options = o.events.options();
+  // Finish what a killed run left undone before anything else.
   store->refresh_rollups();
+  if (!o.events.disabled) (void)store->detect_pending_surges(event_options.surge);
 
   std::unique_ptr<Enricher> enricher;
   if (!o.no_enrich) {
@@ -128,54 +244,75 @@ int run_ingest(const IngestOptions& o) {
                                    std::to_string(static_cast<long long>(sensor.ipv4_size)) +
                                    " IPv4 addresses)").c_str());
 
-  std::unique_ptr<EventsStore> events_store;
   std::unique_ptr<EventRecorder> events;
-  if (!o.events.disabled) {
-    events_store = std::make_unique<EventsStore>(o.db, true);
-    events = std::make_unique<EventRecorder>(*events_store, sensor_id, p.darknet.ipv4_size(),
-                                             o.events.options());
-  }
+  // The detectors run on their own thread, beside the counting.
+  if (!o.events.disabled) events = std::make_unique<EventRecorder>(p.darknet.ipv4_size(), event_options, true);
 
   int status = 0;
   PipelineResult result;
+  CommitQueue queue(*store);
   if (!o.interface.empty()) {
     CheckpointPolicy live_policy;
     live_policy.boundary_s = kBin5m;  // every 5-minute bin is written as it closes
-    IngestSink sink(*store, aggregator, sensor_id, live_policy);
-    sink.set_events(events.get());
+    IngestSink sink(queue, aggregator, sensor_id, live_policy, events.get());
     const auto start = std::chrono::system_clock::now().time_since_epoch();
     const std::string id = "live:" + o.interface + ":" +
                            std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(start).count());
-    sink.add(o.interface, store->begin_capture(sensor_id, {id, o.interface, 0}, false));
+    auto handle = std::make_shared<CaptureHandle>();
+    handle->file = {id, o.interface, 0};
+    handle->id = store->begin_capture(sensor_id, handle->file, false).id;
+    sink.add(o.interface, {handle, 0, true, nullptr});
     const auto& stop = install_stop_signals();
     std::fprintf(stderr, "darkscope: ingesting from %s; SIGINT/SIGTERM flushes and stops\n",
                  o.interface.c_str());
     result = run_live(o.interface, p, sink, stop);
+    sink.finish();
   } else {
-    IngestSink sink(*store, aggregator, sensor_id, CheckpointPolicy{});
-    sink.set_events(events.get());
+    IngestSink sink(queue, aggregator, sensor_id, CheckpointPolicy{}, events.get());
+    Hasher hasher;
     std::vector<std::string> to_read;
     std::set<std::string> hashes;
+    std::map<std::uint64_t, int> sizes;
     for (const std::string& path : o.files) {
-      std::string sha;
       struct stat st {};
+      if (::stat(path.c_str(), &st) == 0) ++sizes[static_cast<std::uint64_t>(st.st_size)];
+    }
+    for (const std::string& path : o.files) {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) {
+        std::fprintf(stderr, "darkscope: %s: cannot open: %s\n", path.c_str(), std::strerror(errno));
+        status = 2;
+        continue;
+      }
+      const auto size = static_cast<std::uint64_t>(st.st_size);
+      auto handle = std::make_shared<CaptureHandle>();
+      handle->file.path = path;
+      handle->file.size = size;
+      PendingCapture pending;
+      // A size no capture of the sensor (nor another file of this run) has: new
+      // content for sure, counted while a thread computes its hash.
+      if (!o.force && sizes[size] == 1 && !store->has_capture_of_size(sensor_id, size)) {
+        handle->sha256 = hasher.add(path);
+        pending.handle = handle;
+        sink.add(path, std::move(pending));
+        to_read.push_back(path);
+        continue;
+      }
       try {
-        sha = sha256_file(path);
+        handle->file.sha256 = sha256_file(path);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "darkscope: %s\n", e.what());
         status = 2;
         continue;
       }
-      ::stat(path.c_str(), &st);
-      if (!hashes.insert(sha).second) {
+      if (!hashes.insert(handle->file.sha256).second) {
         std::printf("  %s: skipped: same content as an earlier file of this run\n", path.c_str());
         continue;
       }
-      const CaptureState state =
-          store->begin_capture(sensor_id, {sha, path, static_cast<std::uint64_t>(st.st_size)}, o.force);
+      const CaptureState state = store->begin_capture(sensor_id, handle->file, o.force);
       if (state.complete) {
         std::printf("  %s: skipped: already ingested (sha256 %.16s...); --force counts it again\n",
-                    path.c_str(), sha.c_str());
+                    path.c_str(), handle->file.sha256.c_str());
         continue;
       }
       if (state.replaced) std::printf("  %s: --force: its earlier counts were removed\n", path.c_str());
@@ -183,18 +320,34 @@ int run_ingest(const IngestOptions& o) {
         std::printf("  %s: resuming an interrupted ingest after packet %llu\n", path.c_str(),
                     static_cast<unsigned long long>(state.packets_done));
       }
-      sink.add(path, state);
+      handle->id = state.id;
+      pending.handle = handle;
+      pending.resume_after = state.packets_done;
+      sink.add(path, std::move(pending));
       to_read.push_back(path);
     }
     std::fflush(stdout);
-    if (!to_read.empty()) result = run_files(to_read, p, sink);
+    if (!to_read.empty()) {
+      // Only the last file's end closes the detectors.
+      sink.mark_last(to_read.back());
+      hasher.start();
+      // What the previous run left in the write-ahead log goes into the database
+      // while this one counts; this run's last commit is left there in turn.
+      store->defer_checkpoints();
+      CommitRequest checkpoint;
+      checkpoint.checkpoint_only = true;
+      queue.submit(std::move(checkpoint));
+      result = run_files(to_read, p, sink);
+      sink.finish();
+    }
   }
+  queue.wait();
   if (events) {
-    events->finish();  // after the day counts are committed: the surge check reads them
+    const std::size_t surges = store->detect_pending_surges(event_options.surge);
     std::printf("events: %llu scan(s), %llu DoS attack(s), %llu port surge(s) found\n",
-                static_cast<unsigned long long>(events->scans_written()),
-                static_cast<unsigned long long>(events->dos_written()),
-                static_cast<unsigned long long>(events->surges_found()));
+                static_cast<unsigned long long>(events->scans_found()),
+                static_cast<unsigned long long>(events->dos_found()),
+                static_cast<unsigned long long>(surges));
   }
   store->refresh_rollups();
   const std::uint64_t removed = store->apply_retention({o.keep_5m, o.keep_1h});

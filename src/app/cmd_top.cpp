@@ -31,6 +31,7 @@ struct TopOptions {
   std::string sensor;
   std::size_t limit = 10;
   bool json = false;
+  bool no_sources = false;
 };
 
 int run_top(const TopOptions& o) {
@@ -40,11 +41,16 @@ int run_top(const TopOptions& o) {
   q.by = o.by;
   if (!o.sensor.empty()) q.sensor = o.sensor;
   q.limit = o.limit;
+  q.sources = !o.no_sources;
   auto store = open_sqlite_store(o.db, false);
   const auto rows = store->top(q);
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : rows) out.push_back({{"key", r.key}, {"packets", r.packets}, {"sources", r.sources}});
+    for (const auto& r : rows) {
+      nlohmann::json row = {{"key", r.key}, {"packets", r.packets}};
+      if (q.sources) row["sources"] = r.sources;
+      out.push_back(row);
+    }
     std::puts(out.dump(2).c_str());
     return 0;
   }
@@ -54,8 +60,8 @@ int run_top(const TopOptions& o) {
   std::printf("%5s  %-40s %15s %10s\n", "rank", o.by.c_str(), "packets", "sources");
   std::size_t rank = 0;
   for (const auto& r : rows) {
-    std::printf("%5zu  %-40s %15llu %10llu\n", ++rank, r.key.c_str(),
-                static_cast<unsigned long long>(r.packets), static_cast<unsigned long long>(r.sources));
+    std::printf("%5zu  %-40s %15llu %10s\n", ++rank, r.key.c_str(), static_cast<unsigned long long>(r.packets),
+                q.sources ? std::to_string(r.sources).c_str() : "-");
   }
   if (rows.empty()) std::puts("  (nothing stored in this period)");
   return 0;
@@ -75,6 +81,8 @@ void add_top_command(CLI::App& app) {
   cmd->add_option("--sensor", opts->sensor, "only this sensor (default: all)");
   cmd->add_option("--limit", opts->limit, "rows (0: all)")->capture_default_str();
   cmd->add_flag("--json", opts->json, "a JSON array of {key, packets, sources}, largest first");
+  cmd->add_flag("--no-sources", opts->no_sources,
+                "rank by packets only, without the unique sources (no source set is read)");
   cmd->footer("sources: distinct source addresses over the UTC days the period touches (exact for "
               "whole days).");
   cmd->callback([opts] {

@@ -6,6 +6,8 @@
 
 #include "analyze/bins.hpp"
 #include "analyze/port_key.hpp"
+#include "store/bin_reader.hpp"
+#include "store/codec.hpp"
 #include "store/events_store.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite_db.hpp"
@@ -33,64 +35,61 @@ class StoreReportSource final : public ReportSource {
   }
 
   std::vector<KeyDaily> daily(Measure m, DayRange days) const override {
-    std::string sql;
+    BinDimension dim = BinDimension::kTotal;
+    std::optional<std::string> single;  // one key for the whole measure
+    std::optional<std::uint32_t> only;  // only this stored key
     switch (m) {
       case Measure::kAll:
-        sql = "SELECT start / 86400, 'all', SUM(packets) FROM bins WHERE bin_s = 86400 AND dim = 0";
+        single = "all";
         break;
       case Measure::kResearch:
-        sql = "SELECT start / 86400, 'research', SUM(packets) FROM bins WHERE bin_s = 86400 AND "
-              "dim = 6";
+        dim = BinDimension::kScanner;  // every organisation's packets
+        single = "research";
         break;
       case Measure::kPorts:
-        sql = "SELECT start / 86400, key, SUM(packets) FROM bins WHERE bin_s = 86400 AND dim = 1";
-        break;
-      case Measure::kCountries:
-        sql = "SELECT start / 86400, key, SUM(packets) FROM bins WHERE bin_s = 86400 AND dim = 4";
-        break;
-      case Measure::kMirai:
-        sql = "SELECT start / 86400, 'mirai', SUM(packets) FROM bins WHERE bin_s = 86400 AND "
-              "dim = 3 AND key = 'mirai'";
-        break;
-      case Measure::kMiraiCountries:
-        // The store keeps fingerprints per source and day, not per packet and country:
-        // these are the packets of the sources that sent Mirai-type packets that day.
-        sql = "SELECT day / 86400, country, SUM(packets) FROM source_days WHERE (fingerprints & 1) "
-              "!= 0";
+        dim = BinDimension::kPort;
         break;
       case Measure::kPortsExcludingResearch:
-        // The research sources of each day first (few), then an anti-join: a correlated
-        // NOT EXISTS per port row costs about twice the CPU.
-        sql = "WITH r AS MATERIALIZED (SELECT DISTINCT day, sensor_id, src FROM source_days "
-              "WHERE org <> '' AND day >= ?1 AND day < ?2 AND (?3 = 0 OR sensor_id = ?3)) "
-              "SELECT p.day / 86400, p.port, SUM(p.packets) FROM source_day_ports p LEFT JOIN r "
-              "ON r.day = p.day AND r.sensor_id = p.sensor_id AND r.src = p.src WHERE r.src IS NULL";
+        dim = BinDimension::kPortExcludingResearch;
+        break;
+      case Measure::kCountries:
+        dim = BinDimension::kCountry;
+        break;
+      case Measure::kMirai:
+        dim = BinDimension::kFingerprint;
+        only = 0;  // fingerprint bit 0: mirai
+        single = "mirai";
+        break;
+      case Measure::kMiraiCountries:
+        dim = BinDimension::kMiraiCountry;
         break;
     }
-    const bool day_column = m == Measure::kMiraiCountries || m == Measure::kPortsExcludingResearch;
-    const std::string time = day_column ? (m == Measure::kPortsExcludingResearch ? "p.day" : "day")
-                                        : "start";
-    const std::string sensor = m == Measure::kPortsExcludingResearch ? "p.sensor_id" : "sensor_id";
-    sql += " AND " + time + " >= ?1 AND " + time + " < ?2 AND (?3 = 0 OR " + sensor +
-           " = ?3) GROUP BY 1, 2";
-    auto st = db_.prepare(sql);
-    st.bind(1, days.first_day * kDay).bind(2, (days.last_day + 1) * kDay).bind(3, sensor_id_);
-    std::map<std::string, std::vector<std::uint64_t>> rows;
     const auto n = static_cast<std::size_t>(days.days());
-    while (st.step()) {
-      const std::int64_t day = st.column_int(0);
-      std::string key;
-      if (m == Measure::kPortsExcludingResearch) {
-        key = PortKey::from_packed(static_cast<std::uint32_t>(st.column_int(1))).text();
-      } else if (m == Measure::kCountries || m == Measure::kMiraiCountries) {
-        key = model_country(st.column_text(1));
-      } else {
-        key = st.column_text(1);
-      }
-      auto& v = rows[key];
-      v.resize(n, 0);
-      if (days.contains(day)) {
-        v[static_cast<std::size_t>(day - days.first_day)] += static_cast<std::uint64_t>(st.column_int(2));
+    std::map<std::string, std::vector<std::uint64_t>> rows;
+    auto s = db_.prepare(
+        "SELECT start, cells FROM bins WHERE span = 3 AND dim = ? AND start >= ? AND start < ? "
+        "AND (?4 = 0 OR sensor_id = ?4)");
+    s.bind(1, std::int64_t{static_cast<int>(dim)})
+        .bind(2, days.first_day * kDay)
+        .bind(3, (days.last_day + 1) * kDay)
+        .bind(4, sensor_id_);
+    std::vector<BinCell> cells;
+    while (s.step()) {
+      const std::int64_t day = s.column_int(0) / kDay;
+      if (!decode_cells(s.column_blob(1), cells)) throw std::runtime_error(path_ + ": stored bin cells are damaged");
+      for (const BinCell& c : cells) {
+        if (only && c.key != *only) continue;
+        std::string text;
+        if (single) {
+          text = *single;
+        } else if (dim == BinDimension::kCountry || dim == BinDimension::kMiraiCountry) {
+          text = model_country(bin_key_text(dim, c.key));
+        } else {
+          text = bin_key_text(dim, c.key);
+        }
+        auto& v = rows[text];
+        v.resize(n, 0);
+        if (days.contains(day)) v[static_cast<std::size_t>(day - days.first_day)] += c.packets;
       }
     }
     std::vector<KeyDaily> out;
@@ -100,15 +99,22 @@ class StoreReportSource final : public ReportSource {
 
   std::uint64_t unique_sources(DayRange days, bool mirai_only,
                                const std::string& country) const override {
-    auto st = db_.prepare(
-        "SELECT COUNT(DISTINCT src) FROM source_days WHERE day >= ?1 AND day < ?2 AND (?3 = 0 OR "
-        "sensor_id = ?3) AND (?4 = 0 OR (fingerprints & 1) != 0) AND (?5 = '' OR country = ?5)");
-    st.bind(1, days.first_day * kDay)
-        .bind(2, (days.last_day + 1) * kDay)
-        .bind(3, sensor_id_)
-        .bind(4, std::int64_t{mirai_only ? 1 : 0})
-        .bind(5, std::string_view(country));
-    return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
+    const auto sensors = sensors_of();
+    const std::int64_t from = days.first_day * kDay;
+    const std::int64_t to = (days.last_day + 1) * kDay;
+    std::uint32_t cc = 0;
+    if (!country.empty() && !parse_bin_key(BinDimension::kCountry, country, cc)) return 0;
+    if (!mirai_only && country.empty()) return count_sources(db_, BinDimension::kTotal, 0, from, to, sensors);
+    if (!mirai_only) return count_sources(db_, BinDimension::kCountry, cc, from, to, sensors);
+    if (country.empty()) return count_sources(db_, BinDimension::kFingerprint, 0, from, to, sensors);
+    // Mirai-type senders of one country: per day (a source's country is of its day).
+    SourceSet all;
+    for (std::int64_t day = from; day < to; day += kDay) {
+      const SourceSet mirai = source_set(db_, BinDimension::kFingerprint, 0, day, day + kDay, sensors);
+      if (mirai.empty()) continue;
+      unite(all, intersect(mirai, source_set(db_, BinDimension::kCountry, cc, day, day + kDay, sensors)));
+    }
+    return all.size();
   }
 
   std::uint64_t darknet_addresses(DayRange) const override {
@@ -119,7 +125,7 @@ class StoreReportSource final : public ReportSource {
 
   std::optional<std::int64_t> first_day() const override {
     auto st = db_.prepare(
-        "SELECT MIN(start) FROM bins WHERE bin_s = 86400 AND dim = 0 AND (?1 = 0 OR sensor_id = ?1)");
+        "SELECT MIN(start) FROM bins WHERE span = 3 AND dim = 0 AND (?1 = 0 OR sensor_id = ?1)");
     st.bind(1, sensor_id_);
     if (!st.step() || st.column_is_null(0)) return std::nullopt;
     return st.column_int(0) / kDay;
@@ -190,6 +196,11 @@ class StoreReportSource final : public ReportSource {
     q.to_ns = (days.last_day + 1) * kDay * 1'000'000'000LL;
     if (!sensor_name_.empty()) q.sensor = sensor_name_;
     return q;
+  }
+
+  std::vector<std::int64_t> sensors_of() const {
+    if (sensor_id_ != 0) return {sensor_id_};
+    return query_sensors(db_, std::nullopt);
   }
 
   EventsStore& events() const {

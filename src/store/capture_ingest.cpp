@@ -1,5 +1,7 @@
 #include "store/capture_ingest.hpp"
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
 
 #include <cerrno>
@@ -38,49 +40,183 @@ std::string sha256_file(const std::string& path) {
   return out;
 }
 
-CaptureIngest::CaptureIngest(ObservationStore& store, BinAggregator& aggregator, int sensor_id,
-                             const CaptureState& state, CheckpointPolicy policy)
-    : store_(store),
-      aggregator_(aggregator),
-      sensor_id_(sensor_id),
-      capture_id_(state.id),
-      resume_after_(state.packets_done),
-      policy_(policy) {}
+SerialWorker::SerialWorker(const char* name, std::size_t max_queued) : max_queued_(max_queued) {
+  thread_ = std::thread([this, name] {
+    pthread_setname_np(pthread_self(), name);
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping
+      std::function<void()> task = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      changed_.notify_all();
+      lock.unlock();
+      std::exception_ptr error;
+      if (!error_) {
+        try {
+          task();
+        } catch (...) {
+          error = std::current_exception();
+        }
+      }
+      task = nullptr;
+      lock.lock();
+      busy_ = false;
+      if (error && !error_) error_ = error;
+      changed_.notify_all();
+    }
+  });
+}
 
-void CaptureIngest::on_packet(const PacketRecord& r) {
-  ++seen_;
-  if (seen_ <= resume_after_) {
-    ++skipped_;
+SerialWorker::~SerialWorker() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void SerialWorker::submit(std::function<void()> task) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return queue_.size() < max_queued_ || error_; });
+  if (error_) std::rethrow_exception(error_);
+  queue_.push_back(std::move(task));
+  changed_.notify_all();
+}
+
+void SerialWorker::wait() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return (queue_.empty() && !busy_) || error_; });
+  if (error_) std::rethrow_exception(error_);
+}
+
+CommitQueue::CommitQueue(ObservationStore& store, bool threaded) : store_(store), threaded_(threaded) {
+  if (threaded_) {
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "ds-commit");
+      run();
+    });
+  }
+}
+
+CommitQueue::~CommitQueue() {
+  if (!threaded_) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void CommitQueue::submit(CommitRequest request) {
+  if (!threaded_) {
+    store_.commit(request);
     return;
   }
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return queue_.empty() || error_; });
+  if (error_) std::rethrow_exception(error_);
+  queue_.push_back(std::move(request));
+  changed_.notify_all();
+}
+
+void CommitQueue::wait() {
+  if (!threaded_) return;
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return (queue_.empty() && !busy_) || error_; });
+  if (error_) std::rethrow_exception(error_);
+}
+
+void CommitQueue::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping
+    CommitRequest request = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    changed_.notify_all();
+    lock.unlock();
+    std::exception_ptr error;
+    try {
+      if (!error_) store_.commit(request);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    busy_ = false;
+    if (error && !error_) error_ = error;
+    changed_.notify_all();
+  }
+}
+
+CaptureIngest::CaptureIngest(CommitQueue& queue, BinAggregator& aggregator, int sensor_id,
+                             std::shared_ptr<CaptureHandle> capture, std::uint64_t resume_after,
+                             CheckpointPolicy policy, EventRecorder* events, bool feed_events)
+    : queue_(queue),
+      aggregator_(aggregator),
+      sensor_id_(sensor_id),
+      capture_(std::move(capture)),
+      resume_after_(resume_after),
+      policy_(policy),
+      events_(events),
+      feed_events_(feed_events) {}
+
+void CaptureIngest::on_packet(const PacketRecord& r) { on_packet_at(r, seen_ + 1, seen_ + 1); }
+
+void CaptureIngest::on_packet_at(const PacketRecord& r, std::uint64_t position, std::uint64_t serial) {
+  seen_ = position;
+  if (seen_ <= resume_after_) return;
   if (!r.observed) return;
   const std::int64_t boundary = floor_to(r.ts_ns, policy_.boundary_s * kNsPerSecond);
-  // The checkpoint position depends only on the packets before it, so an interrupted
-  // run and an uninterrupted one commit the same segments.
-  if (have_boundary_ && (boundary > current_boundary_ || aggregator_.cells() >= policy_.max_cells)) {
-    store_.commit(capture_id_, sensor_id_, aggregator_.flush(), seen_ - 1, false);
-    ++commits_;
-    have_boundary_ = false;
+  const std::int64_t hour = floor_to(r.ts_ns, kBin1h * kNsPerSecond);
+  // The checkpoint positions depend only on the packets since the last one, so an
+  // interrupted run and an uninterrupted one commit the same segments.
+  if (open_) {
+    const std::size_t entries = aggregator_.entries();
+    if (boundary > boundary_ || entries >= 2 * policy_.max_entries ||
+        (entries >= policy_.max_entries && hour > hour_)) {
+      commit(seen_ - 1, false, serial - 1);
+    }
   }
-  if (!have_boundary_) {
-    current_boundary_ = boundary;
-    have_boundary_ = true;
-  }
+  if (!open_ || boundary > boundary_) boundary_ = boundary;
+  if (!open_ || hour > hour_) hour_ = hour;
+  open_ = true;
   aggregator_.add(r);
+  if (events_ != nullptr && feed_events_) events_->on_packet(r, serial);
+  last_serial_ = serial;
   ++observed_;
+}
+
+void CaptureIngest::commit(std::uint64_t packets_done, bool complete, std::uint64_t events) {
+  CommitRequest request;
+  request.capture = capture_;
+  request.sensor_id = sensor_id_;
+  request.segment = aggregator_.take();
+  if (events_ != nullptr) {
+    events_->take(request.events, events);
+    request.check_surges = true;
+  }
+  request.packets_done = packets_done;
+  request.complete = complete;
+  queue_.submit(std::move(request));
+  ++commits_;
+  open_ = false;
 }
 
 void CaptureIngest::checkpoint() {
   if (aggregator_.empty()) return;
-  store_.commit(capture_id_, sensor_id_, aggregator_.flush(), seen_, false);
-  ++commits_;
-  have_boundary_ = false;
+  commit(seen_, false, last_serial_);
 }
 
-void CaptureIngest::finish(bool complete) {
-  store_.commit(capture_id_, sensor_id_, aggregator_.flush(), seen_, complete);
-  ++commits_;
-  have_boundary_ = false;
+void CaptureIngest::finish(bool complete) { commit(seen_, complete, last_serial_); }
+
+void CaptureIngest::finish_at(bool complete, std::uint64_t packets) {
+  seen_ = packets;
+  commit(seen_, complete, last_serial_);
 }
 
 }  // namespace darkscope

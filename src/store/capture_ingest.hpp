@@ -1,13 +1,23 @@
 // Ingest of one capture into the store with checkpoints: the counts of the first K
 // packets and "K packets done" are committed in one transaction, so a run killed
 // at any moment and run again skips exactly those K packets and counts the rest.
+// Commits run on a writer thread (CommitQueue) while the next segment is counted.
 #pragma once
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "analyze/bins.hpp"
 #include "core/packet_record.hpp"
+#include "store/events_store.hpp"
 #include "store/observation_store.hpp"
 
 namespace darkscope {
@@ -17,45 +27,117 @@ namespace darkscope {
 [[nodiscard]] std::string sha256_file(const std::string& path);
 
 struct CheckpointPolicy {
-  /// Commit when an observed packet opens a later hour than the one being counted.
-  /// Sub-day `sources` are exact because an hour is never split across commits
-  /// (except by max_cells, or by a file boundary).
-  std::int64_t boundary_s = kBin1h;
-  /// Commit early when the aggregator holds this many cells (bounds memory).
-  std::size_t max_cells = 4'000'000;
+  /// Commit when an observed packet opens a later UTC day (live: a later 5-minute
+  /// bin) than the latest one counted. A day in one commit keeps every sub-day
+  /// `sources` exact; fewer commits write fewer rows.
+  std::int64_t boundary_s = kBin1d;
+  /// When the aggregator holds this many entries, commit at the next hour instead
+  /// (bounds memory: about 16-64 bytes an entry); at twice as many, at once.
+  std::size_t max_entries = 24'000'000;
+};
+
+/// Runs tasks in order on its own thread; at most `max_queued` wait (submit()
+/// blocks then). An exception of a task is rethrown by the next submit() or wait(),
+/// and later tasks do not run.
+class SerialWorker {
+ public:
+  explicit SerialWorker(const char* name, std::size_t max_queued = 32);
+  ~SerialWorker();
+  SerialWorker(const SerialWorker&) = delete;
+  SerialWorker& operator=(const SerialWorker&) = delete;
+
+  void submit(std::function<void()> task);
+  void wait();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::function<void()>> queue_;
+  std::size_t max_queued_;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
+/// Runs ObservationStore::commit() for each request in order, on its own thread
+/// (threaded) or in submit() (not threaded). At most one request waits while one
+/// is written, so memory holds at most three segments.
+class CommitQueue {
+ public:
+  explicit CommitQueue(ObservationStore& store, bool threaded = true);
+  ~CommitQueue();
+  CommitQueue(const CommitQueue&) = delete;
+  CommitQueue& operator=(const CommitQueue&) = delete;
+
+  /// Queues a commit; rethrows the error of an earlier one.
+  void submit(CommitRequest request);
+  /// Waits until every queued commit is written; rethrows the first error.
+  void wait();
+
+ private:
+  void run();
+
+  ObservationStore& store_;
+  bool threaded_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<CommitRequest> queue_;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
 };
 
 /// Feeds one capture's packets (every IP packet the pipeline delivers, in order,
-/// observed or not) into an aggregator and commits at checkpoints.
+/// observed or not) into an aggregator and the event detectors, and commits at
+/// checkpoints. Packets a resumed run skips feed neither.
+///
+/// Threads: all calls on one thread (any thread); commits go to the CommitQueue.
 class CaptureIngest {
  public:
-  CaptureIngest(ObservationStore& store, BinAggregator& aggregator, int sensor_id,
-                const CaptureState& state, CheckpointPolicy policy = {});
+  /// events: the detectors whose events the commits take; feed_events: on_packet()
+  /// also feeds them (false: the caller feeds them, with the same serials).
+  CaptureIngest(CommitQueue& queue, BinAggregator& aggregator, int sensor_id,
+                std::shared_ptr<CaptureHandle> capture, std::uint64_t resume_after,
+                CheckpointPolicy policy = {}, EventRecorder* events = nullptr, bool feed_events = true);
 
   void on_packet(const PacketRecord& r);
+  /// The same for a packet whose position in the capture (1 for its first IP
+  /// packet) and serial in the run are known: a caller that hands over observed
+  /// packets only.
+  void on_packet_at(const PacketRecord& r, std::uint64_t position, std::uint64_t serial);
   /// Commits what is left; complete: the capture is done (a rerun skips it).
   void finish(bool complete);
+  /// The same, when the capture had `packets` IP packets in all.
+  void finish_at(bool complete, std::uint64_t packets);
   /// Commits what is held now, without marking the capture complete (live ingest).
   void checkpoint();
 
   [[nodiscard]] std::uint64_t packets_seen() const noexcept { return seen_; }
-  [[nodiscard]] std::uint64_t packets_skipped() const noexcept { return skipped_; }
+  [[nodiscard]] std::uint64_t packets_skipped() const noexcept { return std::min(seen_, resume_after_); }
   [[nodiscard]] std::uint64_t observed_counted() const noexcept { return observed_; }
   [[nodiscard]] std::uint64_t commits() const noexcept { return commits_; }
 
  private:
-  ObservationStore& store_;
+  /// events: those of packets up to this serial go with the commit.
+  void commit(std::uint64_t packets_done, bool complete, std::uint64_t events);
+
+  CommitQueue& queue_;
   BinAggregator& aggregator_;
   int sensor_id_;
-  std::int64_t capture_id_;
+  std::shared_ptr<CaptureHandle> capture_;
   std::uint64_t resume_after_;
   CheckpointPolicy policy_;
+  EventRecorder* events_;
+  bool feed_events_;
   std::uint64_t seen_ = 0;
-  std::uint64_t skipped_ = 0;
+  std::uint64_t last_serial_ = 0;
   std::uint64_t observed_ = 0;
   std::uint64_t commits_ = 0;
-  std::int64_t current_boundary_ = 0;
-  bool have_boundary_ = false;
+  std::int64_t boundary_ = 0;  // of the latest packet of the segment
+  std::int64_t hour_ = 0;
+  bool open_ = false;          // the segment has packets
 };
 
 }  // namespace darkscope

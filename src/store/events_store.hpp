@@ -1,10 +1,12 @@
 // Events in the store: scan and DoS events as the detectors find them while
-// ingesting, port surges from the stored daily counts, and the read side that the
-// `events`, `source` and `feed` commands use. Source profiles and feeds are read
-// from the per-source-per-day rows (source_days, source_day_ports) that ingest
-// already keeps, so no packet is counted twice.
+// ingesting (written in the same transactions as the counts of the packets they
+// came from), port surges from the stored daily counts, and the read side that
+// the `events`, `source` and `feed` commands use. Source profiles and feeds are
+// read from the per-source-per-day records that ingest already keeps, so no packet
+// is counted twice.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,6 +17,7 @@
 #include "analyze/profile_tracker.hpp"
 #include "analyze/scan_detector.hpp"
 #include "analyze/surge_detector.hpp"
+#include "store/observation_store.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace darkscope {
@@ -90,9 +93,10 @@ class EventsStore {
   /// The id of a sensor by name, or nullopt when the store has no such sensor.
   [[nodiscard]] std::optional<int> sensor_id(const std::string& name);
 
-  /// Stores events in one transaction. An event with the same key and start
-  /// (the same capture ingested again) replaces the earlier row.
-  void add(int sensor_id, const std::vector<ScanEvent>& scans, const std::vector<DosEvent>& dos);
+  /// Stores events in one transaction (of no capture). An event with the same key
+  /// and start replaces the earlier one.
+  void add(int sensor_id, const std::vector<ScanEvent>& scans, const std::vector<DosEvent>& dos,
+           double scale = 1.0);
 
   /// Runs the daily surge check for every day in [first_day_s, last_day_s] (Unix
   /// seconds of 00:00 UTC) against the stored daily counts, replacing the stored
@@ -116,53 +120,111 @@ class EventsStore {
   Database db_;
 };
 
+/// The scans of a batch that are not Internet-wide, encoded by the day they
+/// started and the bucket of their source (no database: any thread may run it).
+struct ScanChunk {
+  std::int64_t day = 0;
+  std::uint32_t bucket = 0;
+  std::string blob;
+};
+[[nodiscard]] std::vector<ScanChunk> encode_scan_chunks(const EventBatch& events);
+/// Writes the events a commit of `capture_id` found (segment: the commit's packet
+/// position), inside the caller's transaction: Internet-wide scans as rows, the
+/// others as `chunks` (encode_scan_chunks(events), computed here when null).
+void write_events(Database& db, int sensor_id, std::int64_t capture_id, std::int64_t segment,
+                  const EventBatch& events, const std::vector<ScanChunk>* chunks = nullptr);
+/// Removes the events of a capture whose packets lie in the days [first_day, last_day].
+void remove_capture_events(Database& db, std::int64_t capture_id, std::int64_t first_day, std::int64_t last_day);
+/// The surge check of the days [first_day_s, last_day_s] (Unix seconds of 00:00
+/// UTC) against the stored daily counts; replaces the stored surges of those days,
+/// inside the caller's transaction. Returns the surges found.
+std::size_t detect_surges(Database& db, int sensor_id, std::int64_t first_day_s, std::int64_t last_day_s,
+                          const SurgeOptions& options);
+
 /// Bounds and options of the detectors that run while ingesting.
 struct EventOptions {
   ScanOptions scan;
   DosOptions dos;
   SurgeOptions surge;
-  std::size_t max_buffered = 100'000;  ///< events held before they are written
-  /// Packet time between writes, so that live runs show events while they run.
-  std::int64_t commit_interval_ns = 900 * 1'000'000'000LL;
 };
 
-/// The ingest hook: runs the scan and DoS detectors over every packet, writes
-/// their events in batches, and at the end runs the surge check over the days seen.
+/// A packet with its position in its capture (1 for the first IP packet) and its
+/// serial number in the run (ascending over the captures of a run).
+struct PositionedRecord {
+  PacketRecord record;
+  std::uint64_t position = 0;
+  std::uint64_t serial = 0;
+};
+using RecordBlock = std::vector<PositionedRecord>;
+
+/// The ingest hook: runs the scan and DoS detectors over every packet and holds
+/// the events they end, each with the serial of the packet that ended it, until a
+/// commit takes those of its packets.
+///
+/// threaded: the detectors run on their own thread, fed with submit(); take() waits
+/// until they have seen every packet up to the serial it asks for. Otherwise
+/// on_packet() runs them at once.
 class EventRecorder {
  public:
-  EventRecorder(EventsStore& store, int sensor_id, double darknet_ipv4_size,
-                const EventOptions& options = {});
+  explicit EventRecorder(double darknet_ipv4_size, const EventOptions& options = {}, bool threaded = false);
+  ~EventRecorder();
+  EventRecorder(const EventRecorder&) = delete;
+  EventRecorder& operator=(const EventRecorder&) = delete;
 
-  void on_packet(const PacketRecord& r);
-  /// Ends idle scans and attacks at wall-clock `now_ns` (live runs) and writes.
+  /// Not threaded: one packet (serial: its number in the run).
+  void on_packet(const PacketRecord& r, std::uint64_t serial = 0);
+  /// Threaded: a block of packets, serials ascending.
+  void submit(std::shared_ptr<const RecordBlock> block);
+  /// Ends idle scans and attacks at wall-clock `now_ns` (live runs).
   void advance(std::int64_t now_ns);
-  /// Writes the events found so far.
-  void commit();
-  /// Ends every scan and attack, writes them, and checks the days seen for surges
-  /// (call after the day counts are committed).
+  /// Ends every scan and attack (end of input); the next take() gets them.
   void finish();
+  /// Moves the events ended by packets of serial <= `serial` (and those finish()
+  /// ended) into `batch`.
+  void take(EventBatch& batch, std::uint64_t serial = UINT64_MAX);
 
-  [[nodiscard]] std::uint64_t scans_written() const noexcept { return scans_written_; }
-  [[nodiscard]] std::uint64_t dos_written() const noexcept { return dos_written_; }
-  [[nodiscard]] std::uint64_t surges_found() const noexcept { return surges_found_; }
+  [[nodiscard]] std::uint64_t scans_found() const noexcept { return scans_found_; }
+  [[nodiscard]] std::uint64_t dos_found() const noexcept { return dos_found_; }
   [[nodiscard]] std::size_t memory_bytes() const noexcept {
     return scan_.memory_bytes() + dos_.memory_bytes();
   }
 
  private:
-  EventsStore& store_;
-  int sensor_id_;
-  EventOptions options_;
-  std::vector<ScanEvent> scan_buffer_;
-  std::vector<DosEvent> dos_buffer_;
+  struct Worker;
+  struct Waiting {
+    PacketRecord record;
+    std::uint64_t serial;
+  };
+  void detect(const Waiting& w);
+  void queue(const PacketRecord& r, std::uint64_t serial);
+  /// Runs the packets waiting in the prefetch ring.
+  void drain();
+  /// Threaded: waits until every packet up to `serial` was seen (or all were).
+  void wait_for(std::uint64_t serial);
+
+  /// Moves what the detectors ended into the buffers take() reads (under the
+  /// worker's lock when threaded).
+  void publish();
+
+  double scale_;
+  // Events as the detectors end them (only the thread that runs them touches
+  // these), and as take() finds them.
+  std::vector<std::pair<std::uint64_t, ScanEvent>> scan_fresh_;
+  std::vector<std::pair<std::uint64_t, DosEvent>> dos_fresh_;
+  std::vector<std::pair<std::uint64_t, ScanEvent>> scan_buffer_;
+  std::vector<std::pair<std::uint64_t, DosEvent>> dos_buffer_;
+  std::uint64_t serial_ = 0;  // of the packet being run
   ScanDetector scan_;
   DosDetector dos_;
-  std::int64_t last_commit_ns_ = INT64_MIN;
-  std::int64_t first_day_s_ = INT64_MAX;
-  std::int64_t last_day_s_ = INT64_MIN;
-  std::uint64_t scans_written_ = 0;
-  std::uint64_t dos_written_ = 0;
-  std::uint64_t surges_found_ = 0;
+  std::uint64_t scans_found_ = 0;
+  std::uint64_t dos_found_ = 0;
+  // Packets wait a few places here after a prefetch of their scan-table slot, so
+  // that the misses of random keys overlap.
+  static constexpr std::size_t kRing = 16;
+  std::array<Waiting, kRing> ring_{};
+  std::size_t ring_count_ = 0;
+  std::size_t ring_next_ = 0;
+  std::unique_ptr<Worker> worker_;
 };
 
 /// 4 bytes for IPv4, 16 for IPv6: the store's address form.

@@ -1,15 +1,19 @@
 // The observation store: what `ingest` writes and `top`, `series`, reports and the
-// web read. SQLite is the embedded implementation (sqlite_store.hpp); a scale-out
+// web read. SQLite is the embedded implementation (open_sqlite_store); a scale-out
 // engine implements the same interface.
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "analyze/bins.hpp"
+#include "analyze/dos_detector.hpp"
+#include "analyze/scan_detector.hpp"
+#include "analyze/surge_detector.hpp"
 
 namespace darkscope {
 
@@ -36,6 +40,36 @@ struct CaptureState {
   bool replaced = false;           ///< --force removed an earlier contribution
 };
 
+/// A capture that a commit belongs to. A new capture of a size no capture of its
+/// sensor has cannot have been ingested before, so it may be counted while its
+/// hash is still being computed: the first commit registers it (and sets id).
+struct CaptureHandle {
+  std::int64_t id = 0;  ///< 0 until registered
+  CaptureFile file;     ///< file.sha256 empty: take it from `sha256`
+  std::shared_future<std::string> sha256;
+};
+
+/// Events found in the packets of a commit, written in the same transaction.
+struct EventBatch {
+  std::vector<ScanEvent> scans;
+  std::vector<DosEvent> dos;
+  double scale = 1.0;  ///< 2^32 / the darknet's IPv4 size (the scans' rate scale)
+  [[nodiscard]] bool empty() const noexcept { return scans.empty() && dos.empty(); }
+};
+
+/// One checkpoint: the counts of a segment of one capture, the number of the
+/// capture's packets they cover, and the events found meanwhile.
+struct CommitRequest {
+  std::shared_ptr<CaptureHandle> capture;
+  int sensor_id = 0;
+  BinSegment segment;
+  EventBatch events;
+  std::uint64_t packets_done = 0;
+  bool complete = false;
+  bool check_surges = false;  ///< queue the segment's days for the surge check
+  bool checkpoint_only = false;  ///< no counts: ObservationStore::checkpoint() instead
+};
+
 /// How long sub-day bins are kept, counted back from the newest bin stored. 0 = forever.
 struct Retention {
   int keep_5m_days = 14;
@@ -49,6 +83,7 @@ struct TopQuery {
   std::string by;         ///< port|country|asn|class|fingerprint|scanner|source
   std::optional<std::string> sensor;
   std::size_t limit = 10;  ///< 0 = all
+  bool sources = true;     ///< false: leave TopRow::sources 0 (no set is read)
 };
 struct TopRow {
   std::string key;
@@ -79,16 +114,26 @@ class ObservationStore {
   // Writer side (one writer at a time).
   /// The sensor's id, creating it or updating its prefixes.
   virtual int sensor_id(const SensorInfo& sensor) = 0;
+  /// Whether the sensor has a capture of this many bytes (complete or begun).
+  virtual bool has_capture_of_size(int sensor_id, std::uint64_t size) = 0;
   /// Registers a capture or finds it. force: remove what it contributed before and start over.
   virtual CaptureState begin_capture(int sensor_id, const CaptureFile& file, bool force) = 0;
-  /// Adds a flush and records "packets_done" for the capture in the same transaction,
-  /// so that a crash leaves either both or neither.
-  virtual void commit(std::int64_t capture_id, int sensor_id, const BinFlush& flush,
-                      std::uint64_t packets_done, bool complete) = 0;
-  /// Rebuilds the rollups of every month touched since the last call.
+  /// Writes a segment's rows, its events and "packets_done" for the capture in one
+  /// transaction, so that a crash leaves either all or none. Registers the capture
+  /// first when it has no id yet.
+  virtual void commit(CommitRequest& request) = 0;
+  /// Leaves the write-ahead log to checkpoint() rather than copying it into the
+  /// database file at commits and on close: a run then ends with its last commit,
+  /// and the next run copies it while it counts. Readers see every commit either way.
+  virtual void defer_checkpoints() = 0;
+  /// Copies the write-ahead log into the database file, as far as readers allow.
+  virtual void checkpoint() = 0;
+  /// Builds the rollups of the complete months and years that ingests touched.
   virtual void refresh_rollups() = 0;
   /// Deletes sub-day bins older than the retention; returns rows deleted.
   virtual std::uint64_t apply_retention(const Retention& retention) = 0;
+  /// Runs the surge check of the days commits queued; returns the surges found.
+  virtual std::size_t detect_pending_surges(const SurgeOptions& options) = 0;
 
   // Reader side.
   virtual std::vector<TopRow> top(const TopQuery& query) = 0;

@@ -1,7 +1,9 @@
 // HOW TO ADD A TABLE (any stage that stores something): append one row to
 // kMigrations below with the next version number and the CREATE statements.
-// Never edit or reorder a row that has been committed: databases in the field
-// have already applied it; change a table with a new row (ALTER TABLE ...).
+// Once a release has shipped, never edit or reorder a row: databases in the field
+// have applied it; change a table with a new row (ALTER TABLE ...). (Before the
+// first release the rows were rewritten for the compact store: no database in the
+// field holds the earlier ones.)
 #include "store/schema.hpp"
 
 #include <array>
@@ -30,64 +32,80 @@ CREATE TABLE captures(
   finished_at INTEGER,
   UNIQUE(sensor_id, sha256)
 );
--- Additive counters per bin; one row per capture so that a capture's contribution
--- can be removed exactly (ingest --force).
+CREATE INDEX captures_size ON captures(sensor_id, size);
+-- Stable keys of the scanner dimension (research-scanner organisation names).
+CREATE TABLE scanner_names(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+-- Bins of every width: 5 minutes (span 1), an hour (2), a UTC day (3), and the
+-- rollups of complete months (4) and years (5, capture_id 0). One row per (span,
+-- dimension, start, sensor, capture): cells = encode_cells() of (key, packets,
+-- bytes, sources), ascending by key (keys: bin_key_text(); scanner_names.id for the
+-- scanner dimension).
+-- Tables of blobs are rowid tables with a unique index: a rowid table keeps a row
+-- of up to a page in the page (a WITHOUT ROWID one only about a quarter of it, and
+-- blobs of a few kilobytes would waste most of an overflow page each).
 CREATE TABLE bins(
-  bin_s INTEGER NOT NULL,          -- 300, 3600, 86400
+  id INTEGER PRIMARY KEY,
+  span INTEGER NOT NULL,
   dim INTEGER NOT NULL,            -- BinDimension
   start INTEGER NOT NULL,          -- Unix seconds
-  key TEXT NOT NULL,
   sensor_id INTEGER NOT NULL,
   capture_id INTEGER NOT NULL,
-  packets INTEGER NOT NULL,
-  bytes INTEGER NOT NULL,
-  sources INTEGER NOT NULL,        -- sub-day bins only (see docs/ARCHITECTURE.md)
-  PRIMARY KEY(bin_s, dim, start, key, sensor_id, capture_id)
-) WITHOUT ROWID;
-CREATE TABLE source_days(
-  day INTEGER NOT NULL,
-  sensor_id INTEGER NOT NULL,
-  src BLOB NOT NULL,               -- 4 bytes IPv4, 16 bytes IPv6
-  capture_id INTEGER NOT NULL,
-  packets INTEGER NOT NULL,
-  bytes INTEGER NOT NULL,
-  classes INTEGER NOT NULL,        -- bit i: TrafficClass i seen
-  fingerprints INTEGER NOT NULL,   -- Fingerprint bits seen
-  country TEXT NOT NULL,           -- ISO code or "unknown"
-  asn INTEGER NOT NULL,
-  org TEXT NOT NULL,               -- research-scanner organisation or ""
-  first_ns INTEGER NOT NULL,
-  last_ns INTEGER NOT NULL,
-  PRIMARY KEY(day, sensor_id, src, capture_id)
-) WITHOUT ROWID;
-CREATE TABLE source_day_ports(
-  day INTEGER NOT NULL,
-  sensor_id INTEGER NOT NULL,
-  port INTEGER NOT NULL,           -- PortKey::packed()
-  src BLOB NOT NULL,
-  capture_id INTEGER NOT NULL,
-  packets INTEGER NOT NULL,
-  PRIMARY KEY(day, sensor_id, port, src, capture_id)
-) WITHOUT ROWID;
-)sql"},
-    Migration{2, "monthly rollups", R"sql(
--- Daily bins summed per calendar month over all captures: `top` over long periods
--- reads these. Rebuilt for every month an ingest touched (dirty_months).
-CREATE TABLE month_bins(
+  cells BLOB NOT NULL
+);
+CREATE UNIQUE INDEX bins_key ON bins(span, dim, start, sensor_id, capture_id);
+-- The exact sources behind the cells of days, months and years, so that unique
+-- sources over any set of days is a union: the sets of consecutive keys in blocks
+-- that fit in a page (SetBlockWriter).
+CREATE TABLE bin_sets(
+  id INTEGER PRIMARY KEY,
+  span INTEGER NOT NULL,
   dim INTEGER NOT NULL,
-  start INTEGER NOT NULL,          -- Unix seconds of the 1st, 00:00 UTC
-  key TEXT NOT NULL,
+  start INTEGER NOT NULL,
   sensor_id INTEGER NOT NULL,
-  packets INTEGER NOT NULL,
-  bytes INTEGER NOT NULL,
-  PRIMARY KEY(dim, start, key, sensor_id)
+  capture_id INTEGER NOT NULL,
+  first_key INTEGER NOT NULL,
+  last_key INTEGER NOT NULL,
+  sets BLOB NOT NULL
+);
+CREATE UNIQUE INDEX bin_sets_key ON bin_sets(span, dim, start, sensor_id, capture_id, first_key);
+-- Month and year rollups: built = 1 when bins holds them; 0 when they are to be
+-- (re)built because an ingest touched the period.
+CREATE TABLE rollups(
+  span INTEGER NOT NULL,
+  start INTEGER NOT NULL,
+  sensor_id INTEGER NOT NULL,
+  built INTEGER NOT NULL,
+  PRIMARY KEY(span, start, sensor_id)
 ) WITHOUT ROWID;
-CREATE TABLE dirty_months(start INTEGER PRIMARY KEY);
+-- One record per source and UTC day (SourceRecordWriter), in 1024 buckets by a
+-- hash of the address; a segment is the packet position of the commit that wrote it.
+CREATE TABLE source_chunks(
+  id INTEGER PRIMARY KEY,
+  day INTEGER NOT NULL,
+  sensor_id INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  capture_id INTEGER NOT NULL,
+  segment INTEGER NOT NULL,
+  records BLOB NOT NULL
+);
+CREATE UNIQUE INDEX source_chunks_key ON source_chunks(day, sensor_id, bucket, capture_id, segment);
 )sql"},
-    Migration{3, "events", R"sql(
--- Scan, DoS and surge events (docs/EVENTS.md). Re-ingesting a capture replaces
--- its events by key and start.
-CREATE TABLE scan_events(
+    Migration{2, "events", R"sql(
+-- Scan, DoS and surge events (docs/EVENTS.md). Scans are kept in chunks by the day
+-- they started and the bucket of their source (encode_scans()); Internet-wide ones
+-- also as rows, for reports. Events carry the capture that ended them, so that
+-- ingest --force replaces them.
+CREATE TABLE scan_chunks(
+  id INTEGER PRIMARY KEY,
+  day INTEGER NOT NULL,
+  sensor_id INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  capture_id INTEGER NOT NULL,
+  segment INTEGER NOT NULL,
+  scans BLOB NOT NULL
+);
+CREATE UNIQUE INDEX scan_chunks_key ON scan_chunks(day, sensor_id, bucket, capture_id, segment);
+CREATE TABLE wide_scans(
   sensor_id INTEGER NOT NULL,
   source BLOB NOT NULL,            -- 4 bytes IPv4, 16 bytes IPv6
   proto INTEGER NOT NULL,          -- 6, 17, or 1 for ICMP requests
@@ -99,12 +117,12 @@ CREATE TABLE scan_events(
   destinations INTEGER NOT NULL,
   destinations_exact INTEGER NOT NULL,
   estimated_pps REAL NOT NULL,
-  internet_wide INTEGER NOT NULL,
   fingerprints INTEGER NOT NULL,
-  PRIMARY KEY(sensor_id, source, proto, port, class, start_ns)
+  capture_id INTEGER NOT NULL,
+  PRIMARY KEY(sensor_id, start_ns, source, proto, port, class)
 ) WITHOUT ROWID;
-CREATE INDEX scan_events_time ON scan_events(start_ns);
-CREATE INDEX scan_events_source ON scan_events(source);
+-- The longest scan stored per sensor: how far back a time query must look.
+CREATE TABLE scan_spans(sensor_id INTEGER PRIMARY KEY, max_ns INTEGER NOT NULL);
 CREATE TABLE dos_events(
   sensor_id INTEGER NOT NULL,
   victim BLOB NOT NULL,
@@ -118,6 +136,7 @@ CREATE TABLE dos_events(
   peak_window_packets INTEGER NOT NULL,
   peak_pps REAL NOT NULL,
   estimated_pps REAL NOT NULL,
+  capture_id INTEGER NOT NULL,
   PRIMARY KEY(sensor_id, victim, protocol, start_ns)
 ) WITHOUT ROWID;
 CREATE INDEX dos_events_time ON dos_events(start_ns);
@@ -135,10 +154,14 @@ CREATE TABLE surge_events(
   countries TEXT NOT NULL,         -- "BR:100,CN:20", most packets first
   PRIMARY KEY(sensor_id, proto, port, day)
 ) WITHOUT ROWID;
-CREATE INDEX source_days_src ON source_days(src);
-CREATE INDEX source_day_ports_src ON source_day_ports(src);
+-- Days whose surge check is still to run (written with their counts).
+CREATE TABLE surge_pending(
+  sensor_id INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  PRIMARY KEY(sensor_id, day)
+) WITHOUT ROWID;
 )sql"},
-    Migration{4, "honeypot events", R"sql(
+    Migration{3, "honeypot events", R"sql(
 -- The telnet honeypot's Cowrie-style events (src/store/honeypot_events.hpp).
 CREATE TABLE honeypot_events(
   id INTEGER PRIMARY KEY,
@@ -146,7 +169,7 @@ CREATE TABLE honeypot_events(
   eventid TEXT NOT NULL,           -- cowrie.login.success, cowrie.command.input, ...
   session TEXT NOT NULL,
   sensor TEXT NOT NULL,
-  src BLOB NOT NULL,               -- 4 bytes IPv4, 16 bytes IPv6 (joins source_days.src)
+  src BLOB NOT NULL,               -- 4 bytes IPv4, 16 bytes IPv6
   src_port INTEGER NOT NULL,
   dst BLOB NOT NULL,
   dst_port INTEGER NOT NULL,

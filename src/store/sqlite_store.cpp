@@ -2,15 +2,24 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <future>
+#include <map>
 #include <set>
 #include <tuple>
 #include <unordered_map>
 
 #include "core/time.hpp"
+#include "store/bin_reader.hpp"
+#include "store/codec.hpp"
+#include "store/events_store.hpp"
 #include "store/observation_store.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite_db.hpp"
@@ -21,34 +30,34 @@ namespace {
 std::int64_t floor_day(std::int64_t s) { return floor_to(s, kBin1d); }
 std::int64_t ceil_day(std::int64_t s) { return -floor_to(-s, kBin1d); }
 
-/// 00:00 UTC of the first day of the month holding `s`.
-std::int64_t month_start(std::int64_t s) {
-  // civil_from_days (H. Hinnant), enough to find year and month.
-  std::int64_t z = floor_day(s) / kBin1d + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const unsigned m = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
-  const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return days_from_civil(static_cast<int>(y), m, 1) * kBin1d;
-}
-std::int64_t next_month(std::int64_t month) { return month_start(month + 32 * kBin1d); }
 
-std::string address_blob(const IpAddress& a) {
-  if (a.is_v4()) return std::string(reinterpret_cast<const char*>(a.bytes.data() + 12), 4);
-  return std::string(reinterpret_cast<const char*>(a.bytes.data()), 16);
-}
-std::string blob_address_text(const std::string& blob) {
-  IpAddress a;
-  if (blob.size() == 4) {
-    a = IpAddress::v4(0);
-    std::memcpy(a.bytes.data() + 12, blob.data(), 4);
-  } else if (blob.size() == 16) {
-    std::memcpy(a.bytes.data(), blob.data(), 16);
+struct SourceChunk {
+  std::uint32_t bucket = 0;
+  std::string blob;
+};
+
+/// The source records of each day of a flush in buckets by the hash of the address,
+/// ascending within each (no database: any thread may run it).
+std::vector<std::vector<SourceChunk>> encode_source_chunks(
+    const BinFlush& f, const std::unordered_map<std::uint32_t, std::uint32_t>& org_ids) {
+  std::vector<std::vector<SourceChunk>> out;
+  for (const DayFlush& d : f.days) {
+    std::vector<std::vector<std::uint32_t>> buckets(kSourceBuckets);
+    for (std::uint32_t k = 0; k < d.sources.size(); ++k) buckets[source_bucket(d.sources[k].src)].push_back(k);
+    std::vector<SourceChunk> chunks;
+    SourceRecordWriter writer(d.day);
+    for (std::uint32_t bucket = 0; bucket < kSourceBuckets; ++bucket) {
+      if (buckets[bucket].empty()) continue;
+      for (const std::uint32_t k : buckets[bucket]) {
+        const SourceDay& s = d.sources[k];
+        const auto id = s.scanner_org == 0 ? 0u : org_ids.at(s.scanner_org);
+        writer.add(s, std::span<const PortCount>(d.ports.data() + s.ports_begin, s.ports_count), id);
+      }
+      chunks.push_back({bucket, writer.finish()});
+    }
+    out.push_back(std::move(chunks));
   }
-  return a.to_string();
+  return out;
 }
 
 class SqliteStore final : public ObservationStore {
@@ -58,15 +67,18 @@ class SqliteStore final : public ObservationStore {
     if (writable) {
       lock_writer(path);
       try {
+        // Most of what is stored are blobs of kilobytes: 8 KiB pages hold them in
+        // fewer overflow pages than 4 KiB ones, for little unused space (takes
+        // effect only when the file is created).
+        db_.exec("PRAGMA page_size=8192");
         db_.exec("PRAGMA journal_mode=WAL");
       } catch (const StoreError& e) {
         throw StoreError(path + ": not a darkscope database (" + e.what() + ")", e.sqlite_code());
       }
-      // FULL: a committed checkpoint survives power loss too, and commits are rare.
+      // NORMAL in WAL mode: a commit survives a killed process; after a power loss the
+      // last commits may be lost, but progress and counts go together.
       db_.exec("PRAGMA synchronous=NORMAL");
-      // The bins and source tables are B-trees keyed like the flush: a large page cache
-      // keeps their hot pages in memory between commits instead of re-reading them.
-      db_.exec("PRAGMA cache_size=-262144");
+      db_.exec("PRAGMA cache_size=-131072");
     }
     prepare_schema(db_, writable);
   }
@@ -100,6 +112,12 @@ class SqliteStore final : public ObservationStore {
     return id;
   }
 
+  bool has_capture_of_size(int sensor, std::uint64_t size) override {
+    auto q = db_.prepare("SELECT 1 FROM captures WHERE sensor_id = ? AND size = ? LIMIT 1");
+    q.bind(1, std::int64_t{sensor}).bind(2, static_cast<std::int64_t>(size));
+    return q.step();
+  }
+
   CaptureState begin_capture(int sensor, const CaptureFile& file, bool force) override {
     Transaction t(db_);
     CaptureState st;
@@ -112,7 +130,7 @@ class SqliteStore final : public ObservationStore {
       st.complete = q.column_int(2) != 0;
       q.reset();
       if (force && (st.complete || st.packets_done > 0)) {
-        remove_capture_rows(st.id);
+        remove_capture_rows(st.id, sensor);
         db_.prepare("UPDATE captures SET packets_done = 0, complete = 0, path = ?, started_at = ?, "
                     "finished_at = NULL WHERE id = ?")
             .bind(1, file.path)
@@ -127,148 +145,103 @@ class SqliteStore final : public ObservationStore {
       }
     } else {
       q.reset();
-      db_.prepare("INSERT INTO captures(sensor_id, sha256, path, size, started_at) "
-                  "VALUES (?, ?, ?, ?, ?)")
-          .bind(1, std::int64_t{sensor})
-          .bind(2, file.sha256)
-          .bind(3, file.path)
-          .bind(4, static_cast<std::int64_t>(file.size))
-          .bind(5, std::int64_t{std::time(nullptr)})
-          .run();
-      st.id = db_.query_int("SELECT last_insert_rowid()");
+      st.id = insert_capture(sensor, file);
     }
     t.commit();
     return st;
   }
 
-  void commit(std::int64_t capture_id, int sensor, const BinFlush& flush,
-              std::uint64_t packets_done, bool complete) override {
+  void defer_checkpoints() override {
+    db_.exec("PRAGMA wal_autocheckpoint=0");
+    sqlite3_db_config(db_.handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  }
+
+  void checkpoint() override {
+    int log = 0;
+    int done = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) throw_sqlite_error(db_.path(), rc, sqlite3_errmsg(db_.handle()), "checkpointing");
+  }
+
+  void commit(CommitRequest& r) override {
+    if (r.checkpoint_only) {
+      checkpoint();
+      return;
+    }
+    // The CPU-heavy part (sorting the segment's tables) happens before the write lock.
+    BinFlush flush = r.segment.finish();
+    if (r.capture->file.sha256.empty() && r.capture->id == 0) r.capture->file.sha256 = r.capture->sha256.get();
     Transaction t(db_);
-    if (!insert_bin_) {
-      insert_bin_.emplace(db_.prepare(
-          "INSERT INTO bins(bin_s, dim, start, key, sensor_id, capture_id, packets, bytes, sources) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-          "packets = packets + excluded.packets, bytes = bytes + excluded.bytes, "
-          "sources = sources + excluded.sources"));
-      insert_day_.emplace(db_.prepare(
-          "INSERT INTO source_days(day, sensor_id, src, capture_id, packets, bytes, classes, "
-          "fingerprints, country, asn, org, first_ns, last_ns) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-          "packets = packets + excluded.packets, bytes = bytes + excluded.bytes, "
-          "classes = classes | excluded.classes, fingerprints = fingerprints | excluded.fingerprints, "
-          "country = CASE WHEN country = 'unknown' THEN excluded.country ELSE country END, "
-          "asn = CASE WHEN asn = 0 THEN excluded.asn ELSE asn END, "
-          "org = CASE WHEN org = '' THEN excluded.org ELSE org END, "
-          "first_ns = min(first_ns, excluded.first_ns), last_ns = max(last_ns, excluded.last_ns)"));
-      insert_port_.emplace(db_.prepare(
-          "INSERT INTO source_day_ports(day, sensor_id, port, src, capture_id, packets) "
-          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET packets = packets + excluded.packets"));
-      dirty_.emplace(db_.prepare("INSERT OR IGNORE INTO dirty_months(start) VALUES (?)"));
-      progress_.emplace(db_.prepare(
-          "UPDATE captures SET packets_done = ?, complete = ?, finished_at = ? WHERE id = ?"));
+    if (r.capture->id == 0) {
+      auto q = db_.prepare("SELECT id FROM captures WHERE sensor_id = ? AND sha256 = ?");
+      q.bind(1, std::int64_t{r.sensor_id}).bind(2, r.capture->file.sha256);
+      if (q.step()) {
+        throw StoreError(db_.path() + ": " + r.capture->file.path +
+                         ": the same content was registered while it was counted");
+      }
+      r.capture->id = insert_capture(r.sensor_id, r.capture->file);
     }
-    // Inserting in primary-key order touches each B-tree page once per commit.
-    std::vector<const BinCell*> cells;
-    cells.reserve(flush.cells.size());
-    for (const BinCell& c : flush.cells) cells.push_back(&c);
-    std::sort(cells.begin(), cells.end(), [](const BinCell* a, const BinCell* b) {
-      return std::tie(a->bin_s, a->dim, a->start, a->key) < std::tie(b->bin_s, b->dim, b->start, b->key);
+    const std::int64_t capture = r.capture->id;
+    const std::int64_t sensor = r.sensor_id;
+    const auto segment = static_cast<std::int64_t>(r.packets_done);
+    // The source records and scans are encoded on a second thread while this one
+    // writes the bins (organisation ids first: naming one may write a row).
+    std::unordered_map<std::uint32_t, std::uint32_t> org_ids;
+    for (const DayFlush& d : flush.days) {
+      for (const SourceDay& s : d.sources) {
+        if (s.scanner_org != 0 && org_ids.count(s.scanner_org) == 0) {
+          org_ids[s.scanner_org] = scanner_key(flush, s.scanner_org);
+        }
+      }
+    }
+    auto encoded = std::async(std::launch::async, [&] {
+      return std::make_pair(encode_source_chunks(flush, org_ids), encode_scan_chunks(r.events));
     });
-    std::vector<const SourceDay*> days;
-    days.reserve(flush.sources.size());
-    for (const SourceDay& d : flush.sources) days.push_back(&d);
-    std::sort(days.begin(), days.end(), [](const SourceDay* a, const SourceDay* b) {
-      return std::tie(a->day, a->src) < std::tie(b->day, b->src);
-    });
-    std::vector<const SourceDayPort*> ports;
-    ports.reserve(flush.source_ports.size());
-    for (const SourceDayPort& p : flush.source_ports) ports.push_back(&p);
-    std::sort(ports.begin(), ports.end(), [](const SourceDayPort* a, const SourceDayPort* b) {
-      return std::tie(a->day, a->port, a->src) < std::tie(b->day, b->port, b->src);
-    });
-    std::set<std::int64_t> months;
-    for (const BinCell* cp : cells) {
-      const BinCell& c = *cp;
-      insert_bin_->bind(1, c.bin_s)
-          .bind(2, std::int64_t{static_cast<int>(c.dim)})
-          .bind(3, c.start)
-          .bind(4, c.key)
-          .bind(5, std::int64_t{sensor})
-          .bind(6, capture_id)
-          .bind(7, static_cast<std::int64_t>(c.packets))
-          .bind(8, static_cast<std::int64_t>(c.bytes))
-          .bind(9, static_cast<std::int64_t>(c.sources))
-          .run();
-      if (c.bin_s == kBin1d) months.insert(month_start(c.start));
+    struct Join {  // the helper thread reads `flush`: never leave before it is done
+      std::future<std::pair<std::vector<std::vector<SourceChunk>>, std::vector<ScanChunk>>>& f;
+      ~Join() {
+        if (f.valid()) f.wait();
+      }
+    } join{encoded};
+    write_sub_bins(flush, sensor, capture);
+    for (const DayFlush& d : flush.days) write_day_bins(d, flush, sensor, capture);
+    const auto [source_chunks, scan_chunks] = encoded.get();
+    std::set<std::pair<int, std::int64_t>> periods;
+    for (std::size_t i = 0; i < flush.days.size(); ++i) {
+      const DayFlush& d = flush.days[i];
+      put_source_chunks(d.day, sensor, capture, segment, source_chunks[i]);
+      periods.emplace(kSpanMonth, month_start(d.day));
+      periods.emplace(kSpanYear, year_start(d.day));
+      if (r.check_surges) {
+        db_.prepare("INSERT OR IGNORE INTO surge_pending(sensor_id, day) VALUES (?, ?)")
+            .bind(1, sensor)
+            .bind(2, d.day)
+            .run();
+      }
     }
-    for (const SourceDay* dp : days) {
-      const SourceDay& d = *dp;
-      const std::string src = address_blob(d.src);
-      insert_day_->bind(1, d.day)
-          .bind(2, std::int64_t{sensor})
-          .bind_blob(3, src.data(), static_cast<int>(src.size()))
-          .bind(4, capture_id)
-          .bind(5, static_cast<std::int64_t>(d.packets))
-          .bind(6, static_cast<std::int64_t>(d.bytes))
-          .bind(7, std::int64_t{d.classes})
-          .bind(8, std::int64_t{d.fingerprints})
-          .bind(9, country_key(d.country))
-          .bind(10, std::int64_t{d.asn})
-          .bind(11, d.org)
-          .bind(12, d.first_ns)
-          .bind(13, d.last_ns)
-          .run();
-    }
-    for (const SourceDayPort* pp : ports) {
-      const SourceDayPort& p = *pp;
-      const std::string src = address_blob(p.src);
-      insert_port_->bind(1, p.day)
-          .bind(2, std::int64_t{sensor})
-          .bind(3, std::int64_t{p.port})
-          .bind_blob(4, src.data(), static_cast<int>(src.size()))
-          .bind(5, capture_id)
-          .bind(6, static_cast<std::int64_t>(p.packets))
-          .run();
-    }
-    for (const std::int64_t m : months) dirty_->bind(1, m).run();
-    progress_->bind(1, static_cast<std::int64_t>(packets_done))
-        .bind(2, std::int64_t{complete ? 1 : 0});
-    if (complete) {
-      progress_->bind(3, std::int64_t{std::time(nullptr)});
+    for (const auto& [span, start] : periods) mark_rollup(span, start, sensor);
+    write_events(db_, r.sensor_id, capture, segment, r.events, &scan_chunks);
+    auto progress = db_.prepare(
+        "UPDATE captures SET packets_done = ?, complete = ?, finished_at = ? WHERE id = ?");
+    progress.bind(1, segment).bind(2, std::int64_t{r.complete ? 1 : 0});
+    if (r.complete) {
+      progress.bind(3, std::int64_t{std::time(nullptr)});
     } else {
-      progress_->bind_null(3);
+      progress.bind_null(3);
     }
-    progress_->bind(4, capture_id).run();
+    progress.bind(4, capture).run();
     t.commit();
   }
 
-  void refresh_rollups() override {
-    Transaction t(db_);
-    std::vector<std::int64_t> months;
-    {
-      auto q = db_.prepare("SELECT start FROM dirty_months ORDER BY start");
-      while (q.step()) months.push_back(q.column_int(0));
-    }
-    auto del = db_.prepare("DELETE FROM month_bins WHERE start = ?");
-    auto ins = db_.prepare(
-        "INSERT INTO month_bins(dim, start, key, sensor_id, packets, bytes) "
-        "SELECT dim, ?1, key, sensor_id, sum(packets), sum(bytes) FROM bins "
-        "WHERE bin_s = 86400 AND start >= ?1 AND start < ?2 GROUP BY dim, key, sensor_id");
-    auto clean = db_.prepare("DELETE FROM dirty_months WHERE start = ?");
-    for (const std::int64_t m : months) {
-      del.bind(1, m).run();
-      ins.bind(1, m).bind(2, next_month(m)).run();
-      clean.bind(1, m).run();
-    }
-    t.commit();
-  }
+  void refresh_rollups() override;
 
   std::uint64_t apply_retention(const Retention& r) override {
     Transaction t(db_);
-    const std::int64_t newest = db_.query_int("SELECT coalesce(max(start), 0) FROM bins WHERE bin_s = 86400");
+    const std::int64_t newest =
+        db_.query_int("SELECT coalesce(max(start), 0) FROM bins WHERE span = 3 AND dim = 0");
     std::uint64_t deleted = 0;
-    auto del = db_.prepare("DELETE FROM bins WHERE bin_s = ? AND start < ?");
-    const std::pair<std::int64_t, int> rules[] = {{kBin5m, r.keep_5m_days}, {kBin1h, r.keep_1h_days}};
+    auto del = db_.prepare("DELETE FROM bins WHERE span = ? AND start < ?");
+    const std::pair<std::int64_t, int> rules[] = {{kSpan5m, r.keep_5m_days}, {kSpan1h, r.keep_1h_days}};
     for (const auto& [width, days] : rules) {
       if (days <= 0) continue;
       // Keep `days` whole days counted back from the newest day stored.
@@ -277,6 +250,33 @@ class SqliteStore final : public ObservationStore {
     }
     t.commit();
     return deleted;
+  }
+
+  std::size_t detect_pending_surges(const SurgeOptions& options) override {
+    std::map<std::int64_t, std::vector<std::int64_t>> pending;
+    {
+      auto s = db_.prepare("SELECT sensor_id, day FROM surge_pending ORDER BY sensor_id, day");
+      while (s.step()) pending[s.column_int(0)].push_back(s.column_int(1));
+    }
+    std::size_t found = 0;
+    for (const auto& [sensor, days] : pending) {
+      // Consecutive days are checked together.
+      std::size_t i = 0;
+      while (i < days.size()) {
+        std::size_t j = i;
+        while (j + 1 < days.size() && days[j + 1] == days[j] + kBin1d) ++j;
+        Transaction t(db_);
+        found += detect_surges(db_, static_cast<int>(sensor), days[i], days[j], options);
+        db_.prepare("DELETE FROM surge_pending WHERE sensor_id = ? AND day >= ? AND day <= ?")
+            .bind(1, sensor)
+            .bind(2, days[i])
+            .bind(3, days[j])
+            .run();
+        t.commit();
+        i = j + 1;
+      }
+    }
+    return found;
   }
 
   std::vector<TopRow> top(const TopQuery& q) override;
@@ -299,162 +299,519 @@ class SqliteStore final : public ObservationStore {
     }
   }
 
-  void remove_capture_rows(std::int64_t capture_id) {
-    db_.prepare("INSERT OR IGNORE INTO dirty_months(start) SELECT DISTINCT "
-                "CAST(strftime('%s', start, 'unixepoch', 'start of month') AS INTEGER) "
-                "FROM bins WHERE bin_s = 86400 AND capture_id = ?")
-        .bind(1, capture_id)
+  std::int64_t insert_capture(int sensor, const CaptureFile& file) {
+    db_.prepare("INSERT INTO captures(sensor_id, sha256, path, size, started_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(1, std::int64_t{sensor})
+        .bind(2, file.sha256)
+        .bind(3, file.path)
+        .bind(4, static_cast<std::int64_t>(file.size))
+        .bind(5, std::int64_t{std::time(nullptr)})
         .run();
-    for (const char* table : {"bins", "source_days", "source_day_ports"}) {
-      db_.prepare(std::string("DELETE FROM ") + table + " WHERE capture_id = ?").bind(1, capture_id).run();
-    }
+    return db_.query_int("SELECT last_insert_rowid()");
   }
 
-  std::optional<std::int64_t> find_sensor(const std::optional<std::string>& name) {
-    if (!name) return std::nullopt;
-    auto s = db_.prepare("SELECT id FROM sensors WHERE name = ?");
-    s.bind(1, *name);
-    if (!s.step()) throw StoreError(db_.path() + ": no sensor named '" + *name + "'");
-    return s.column_int(0);
+  void mark_rollup(int span, std::int64_t start, std::int64_t sensor) {
+    db_.prepare("INSERT INTO rollups(span, start, sensor_id, built) VALUES (?, ?, ?, 0) "
+                "ON CONFLICT DO UPDATE SET built = 0")
+        .bind(1, std::int64_t{span})
+        .bind(2, start)
+        .bind(3, sensor)
+        .run();
   }
 
-  void add_bin_packets(std::unordered_map<std::string, std::uint64_t>& acc, const char* table,
-                       std::int64_t bin_s, BinDimension dim, std::int64_t from, std::int64_t to,
-                       std::optional<std::int64_t> sensor);
-  std::unordered_map<std::string, std::uint64_t> source_counts(const std::string& by,
-                                                               std::int64_t day_from,
-                                                               std::int64_t day_to,
-                                                               std::optional<std::int64_t> sensor,
-                                                               const std::vector<std::string>& keys);
-
-  Database db_;
-  int lock_fd_ = -1;
-  std::optional<Statement> insert_bin_, insert_day_, insert_port_, dirty_, progress_;
-};
-
-void SqliteStore::add_bin_packets(std::unordered_map<std::string, std::uint64_t>& acc,
-                                  const char* table, std::int64_t bin_s, BinDimension dim,
-                                  std::int64_t from, std::int64_t to,
-                                  std::optional<std::int64_t> sensor) {
-  if (from >= to) return;
-  std::string sql = std::string("SELECT key, sum(packets) FROM ") + table + " WHERE ";
-  if (std::string_view(table) == "bins") sql += "bin_s = " + std::to_string(bin_s) + " AND ";
-  sql += "dim = ? AND start >= ? AND start < ?";
-  if (sensor) sql += " AND sensor_id = ?";
-  sql += " GROUP BY key";
-  auto s = db_.prepare(sql);
-  s.bind(1, std::int64_t{static_cast<int>(dim)}).bind(2, from).bind(3, to);
-  if (sensor) s.bind(4, *sensor);
-  while (s.step()) acc[s.column_text(0)] += static_cast<std::uint64_t>(s.column_int(1));
-}
-
-std::unordered_map<std::string, std::uint64_t> SqliteStore::source_counts(
-    const std::string& by, std::int64_t day_from, std::int64_t day_to,
-    std::optional<std::int64_t> sensor, const std::vector<std::string>& keys) {
-  std::unordered_map<std::string, std::uint64_t> out;
-  const std::string sensor_sql = sensor ? " AND sensor_id = " + std::to_string(*sensor) : "";
-  if (by == "port") {
-    // One indexed range per key: the primary key is (day, sensor, port, src).
-    auto s = db_.prepare("SELECT count(DISTINCT src) FROM source_day_ports WHERE day >= ? AND "
-                         "day < ? AND port = ?" + sensor_sql);
-    for (const std::string& k : keys) {
-      const auto pk = PortKey::parse(k);
-      if (!pk) continue;
-      s.bind(1, day_from).bind(2, day_to).bind(3, std::int64_t{pk->packed()});
-      if (s.step()) out[k] = static_cast<std::uint64_t>(s.column_int(0));
-      s.reset();
-    }
-    return out;
+  /// The store's id of an organisation's name, created when new.
+  std::uint32_t scanner_key(const std::string& name) {
+    if (const auto it = scanner_ids_.find(name); it != scanner_ids_.end()) return it->second;
+    db_.prepare("INSERT OR IGNORE INTO scanner_names(name) VALUES (?)").bind(1, name).run();
+    const auto id = scanner_id(db_, name);
+    if (!id) throw StoreError(db_.path() + ": cannot record the scanner organisation '" + name + "'");
+    scanner_ids_[name] = *id;
+    return *id;
   }
-  if (by == "class" || by == "fingerprint") {
-    const bool cls = by == "class";
-    const int n = cls ? kTrafficClassCount : kFingerprintCount;
-    std::string sql = "SELECT ";
-    for (int i = 0; i < n; ++i) {
-      sql += std::string(i ? ", " : "") + "count(DISTINCT CASE WHEN " +
-             (cls ? "classes" : "fingerprints") + " & " + std::to_string(1 << i) +
-             " THEN src END)";
+  std::uint32_t scanner_key(const BinFlush& f, std::uint32_t org) {
+    if (org == 0) return 0;
+    // Slots name the same organisation for the whole run (one enricher).
+    if (const auto it = slot_ids_.find(org); it != slot_ids_.end()) return it->second;
+    const std::uint32_t id =
+        scanner_key(f.org_name ? f.org_name(static_cast<std::uint16_t>(org)) : "org-" + std::to_string(org));
+    slot_ids_[org] = id;
+    return id;
+  }
+
+  /// Organisation slots of scanner cells become the store's ids (and their order).
+  std::vector<BinCell> stored_cells(const BinFlush& f, BinDimension dim, std::vector<BinCell> cells) {
+    if (dim != BinDimension::kScanner) return cells;
+    for (BinCell& c : cells) c.key = scanner_key(f, c.key);
+    std::sort(cells.begin(), cells.end(), [](const BinCell& x, const BinCell& y) { return x.key < y.key; });
+    return cells;
+  }
+
+  /// Writes a bin's cells; a bin with cells from an earlier commit of this capture
+  /// gets them added (true then).
+  bool put_cells(int span, BinDimension dim, std::int64_t start, std::int64_t sensor, std::int64_t capture,
+                 const std::vector<BinCell>& cells) {
+    return put_cells(span, dim, start, sensor, capture, encode_cells(cells));
+  }
+  bool put_cells(int span, BinDimension dim, std::int64_t start, std::int64_t sensor, std::int64_t capture,
+                 const std::string& blob) {
+    if (!put_cells_) {
+      put_cells_.emplace(db_.prepare(
+          "INSERT INTO bins(span, dim, start, sensor_id, capture_id, cells) VALUES (?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT DO NOTHING"));
     }
-    sql += " FROM source_days WHERE day >= ? AND day < ?" + sensor_sql;
-    auto s = db_.prepare(sql);
-    s.bind(1, day_from).bind(2, day_to);
-    if (s.step()) {
-      for (int i = 0; i < n; ++i) {
-        out[std::string(cls ? kTrafficClassNames[i] : kFingerprintNames[i])] =
-            static_cast<std::uint64_t>(s.column_int(i));
+    const auto d = std::int64_t{static_cast<int>(dim)};
+    put_cells_->bind(1, std::int64_t{span}).bind(2, d).bind(3, start).bind(4, sensor).bind(5, capture);
+    put_cells_->bind_blob(6, blob.data(), static_cast<int>(blob.size()));
+    put_cells_->run();
+    if (db_.query_int("SELECT changes()") != 0) return false;
+    auto sel = db_.prepare(
+        "SELECT cells FROM bins WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?");
+    sel.bind(1, std::int64_t{span}).bind(2, d).bind(3, start).bind(4, sensor).bind(5, capture);
+    std::vector<BinCell> old;
+    std::vector<BinCell> cells;
+    if (!sel.step() || !decode_cells(sel.column_blob(0), old) || !decode_cells(blob, cells)) {
+      throw StoreError(db_.path() + ": stored bin cells are damaged");
+    }
+    sel.reset();
+    const std::string merged = encode_cells(merge_cells(old, cells));
+    db_.prepare("UPDATE bins SET cells = ? WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?")
+        .bind_blob(1, merged.data(), static_cast<int>(merged.size()))
+        .bind(2, std::int64_t{span})
+        .bind(3, d)
+        .bind(4, start)
+        .bind(5, sensor)
+        .bind(6, capture)
+        .run();
+    return true;
+  }
+
+  /// Writes the sets of one bin in blocks of consecutive keys.
+  void put_sets(int span, BinDimension dim, std::int64_t start, std::int64_t sensor, std::int64_t capture,
+                const std::vector<std::pair<std::uint32_t, std::string>>& sets) {
+    if (!put_block_) {
+      put_block_.emplace(db_.prepare(
+          "INSERT OR REPLACE INTO bin_sets(span, dim, start, sensor_id, capture_id, first_key, last_key, sets) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    }
+    SetBlockWriter block;
+    auto flush = [&] {
+      if (block.empty()) return;
+      const std::uint32_t first = block.first_key();
+      const std::uint32_t last = block.last_key();
+      const std::string blob = block.finish();
+      put_block_->bind(1, std::int64_t{span})
+          .bind(2, std::int64_t{static_cast<int>(dim)})
+          .bind(3, start)
+          .bind(4, sensor)
+          .bind(5, capture)
+          .bind(6, std::int64_t{first})
+          .bind(7, std::int64_t{last})
+          .bind_blob(8, blob.data(), static_cast<int>(blob.size()));
+      put_block_->run();
+    };
+    for (const auto& [key, set] : sets) {
+      if (!block.empty() && block.bytes() + set.size() + 16 > kSetBlockBytes) flush();
+      block.add(key, set);
+    }
+    flush();
+  }
+
+  /// Every set of one bin (all its blocks).
+  std::map<std::uint32_t, SourceSet> read_sets(int span, BinDimension dim, std::int64_t start, std::int64_t sensor,
+                                               std::int64_t capture) {
+    std::map<std::uint32_t, SourceSet> out;
+    auto s = db_.prepare("SELECT sets FROM bin_sets WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?");
+    s.bind(1, std::int64_t{span}).bind(2, std::int64_t{static_cast<int>(dim)}).bind(3, start).bind(4, sensor).bind(5, capture);
+    while (s.step()) {
+      bool ok = true;
+      if (!for_each_set(s.column_blob(0), [&](std::uint32_t key, std::string_view set) {
+            ok = decode_source_set(set, out[key]) && ok;
+          }) || !ok) {
+        throw StoreError(db_.path() + ": a source set is damaged");
       }
     }
     return out;
   }
-  const char* column = by == "country" ? "country" : by == "asn" ? "asn" : "org";
-  auto s = db_.prepare(std::string("SELECT ") + column +
-                       ", count(DISTINCT src) FROM source_days WHERE day >= ? AND day < ?" +
-                       sensor_sql + " GROUP BY 1");
-  s.bind(1, day_from).bind(2, day_to);
-  while (s.step()) out[s.column_text(0)] = static_cast<std::uint64_t>(s.column_int(1));
-  return out;
+  void delete_sets(int span, BinDimension dim, std::int64_t start, std::int64_t sensor, std::int64_t capture) {
+    db_.prepare("DELETE FROM bin_sets WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?")
+        .bind(1, std::int64_t{span})
+        .bind(2, std::int64_t{static_cast<int>(dim)})
+        .bind(3, start)
+        .bind(4, sensor)
+        .bind(5, capture)
+        .run();
+  }
+
+  void write_sub_bins(const BinFlush& f, std::int64_t sensor, std::int64_t capture) {
+    std::vector<BinCell> cells;
+    for (const SubBin& b : f.sub_bins) {
+      if (b.dim != BinDimension::kScanner) {
+        (void)put_cells(span_of_width(b.bin_s), b.dim, b.start, sensor, capture, b.cells);
+        continue;
+      }
+      if (!decode_cells(b.cells, cells)) throw StoreError("internal error: bad sub-bin cells");
+      (void)put_cells(span_of_width(b.bin_s), b.dim, b.start, sensor, capture, stored_cells(f, b.dim, cells));
+    }
+  }
+
+  void write_day_bins(const DayFlush& d, const BinFlush& f, std::int64_t sensor, std::int64_t capture) {
+    // Dimension by dimension: the cells in one row, the sets in blocks.
+    std::size_t i = 0;
+    while (i < d.bins.size()) {
+      const BinDimension dim = d.bins[i].dim;
+      std::vector<std::tuple<std::uint32_t, const DayBin*>> keyed;
+      for (; i < d.bins.size() && d.bins[i].dim == dim; ++i) {
+        const DayBin& b = d.bins[i];
+        keyed.emplace_back(dim == BinDimension::kScanner ? scanner_key(f, b.key) : b.key, &b);
+      }
+      std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+      std::vector<BinCell> cells;
+      cells.reserve(keyed.size());
+      std::vector<std::pair<std::uint32_t, std::string>> sets;
+      const bool with_sets = dim != BinDimension::kPortExcludingResearch;
+      for (const auto& [key, b] : keyed) {
+        cells.push_back({key, b->packets, b->bytes, b->sources()});
+        if (with_sets && b->sources() > 0) {
+          sets.emplace_back(key, encode_source_set({d.v4_members.data() + b->v4_begin, b->v4_count},
+                                                   {d.v6_members.data() + b->v6_begin, b->v6_count}));
+        }
+      }
+      if (!put_cells(kSpanDay, dim, d.day, sensor, capture, cells)) {
+        put_sets(kSpanDay, dim, d.day, sensor, capture, sets);
+        continue;
+      }
+      // The day had rows of this capture already (out-of-order packets after the
+      // day's commit, or a segment cut by the memory bound): unite the sets, and
+      // rewrite the cells' sources as the sizes of the unions.
+      std::map<std::uint32_t, SourceSet> all = read_sets(kSpanDay, dim, d.day, sensor, capture);
+      for (const auto& [key, blob] : sets) {
+        SourceSet set;
+        if (!decode_source_set(blob, set)) throw StoreError("internal error: bad source set");
+        unite(all[key], set);
+      }
+      delete_sets(kSpanDay, dim, d.day, sensor, capture);
+      std::vector<std::pair<std::uint32_t, std::string>> merged;
+      for (const auto& [key, set] : all) merged.emplace_back(key, encode_source_set(set.v4, set.v6));
+      put_sets(kSpanDay, dim, d.day, sensor, capture, merged);
+      if (with_sets) fix_sources(kSpanDay, dim, d.day, sensor, capture, all);
+    }
+
+  }
+
+  void put_source_chunks(std::int64_t day, std::int64_t sensor, std::int64_t capture, std::int64_t segment,
+                         const std::vector<SourceChunk>& chunks) {
+    auto ins = db_.prepare(
+        "INSERT OR REPLACE INTO source_chunks(day, sensor_id, bucket, capture_id, segment, records) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    for (const SourceChunk& c : chunks) {
+      ins.bind(1, day)
+          .bind(2, sensor)
+          .bind(3, std::int64_t{c.bucket})
+          .bind(4, capture)
+          .bind(5, segment)
+          .bind_blob(6, c.blob.data(), static_cast<int>(c.blob.size()));
+      ins.run();
+    }
+  }
+
+  /// Sets a bin's `sources` to the sizes of its sets.
+  void fix_sources(int span, BinDimension dim, std::int64_t start, std::int64_t sensor, std::int64_t capture,
+                   const std::map<std::uint32_t, SourceSet>& sets) {
+    auto sel = db_.prepare(
+        "SELECT cells FROM bins WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?");
+    const auto d = std::int64_t{static_cast<int>(dim)};
+    sel.bind(1, std::int64_t{span}).bind(2, d).bind(3, start).bind(4, sensor).bind(5, capture);
+    std::vector<BinCell> cells;
+    if (!sel.step() || !decode_cells(sel.column_blob(0), cells)) throw StoreError(db_.path() + ": stored bin cells are damaged");
+    sel.reset();
+    for (BinCell& c : cells) {
+      const auto it = sets.find(c.key);
+      c.sources = it != sets.end() ? it->second.size() : 0;
+    }
+    const std::string blob = encode_cells(cells);
+    db_.prepare("UPDATE bins SET cells = ? WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?")
+        .bind_blob(1, blob.data(), static_cast<int>(blob.size()))
+        .bind(2, std::int64_t{span})
+        .bind(3, d)
+        .bind(4, start)
+        .bind(5, sensor)
+        .bind(6, capture)
+        .run();
+  }
+
+  void remove_capture_rows(std::int64_t capture_id, int sensor) {
+    // The days the capture has rows on, from its daily totals.
+    std::vector<std::int64_t> days;
+    {
+      auto s = db_.prepare("SELECT start FROM bins WHERE span = 3 AND dim = 0 AND sensor_id = ? AND capture_id = ?");
+      s.bind(1, std::int64_t{sensor}).bind(2, capture_id);
+      while (s.step()) days.push_back(s.column_int(0));
+    }
+    if (days.empty()) return;
+    const std::int64_t first = *std::min_element(days.begin(), days.end());
+    const std::int64_t last = *std::max_element(days.begin(), days.end());
+    for (const int span : {kSpan5m, kSpan1h, kSpanDay}) {
+      for (int dim = 0; dim < kBinDimensionCount; ++dim) {
+        for (const char* table : {"bins", "bin_sets"}) {
+          db_.prepare(std::string("DELETE FROM ") + table +
+                      " WHERE span = ? AND dim = ? AND start >= ? AND start < ? AND capture_id = ?")
+              .bind(1, std::int64_t{span})
+              .bind(2, std::int64_t{dim})
+              .bind(3, first)
+              .bind(4, last + kBin1d)
+              .bind(5, capture_id)
+              .run();
+        }
+      }
+    }
+    db_.prepare("DELETE FROM source_chunks WHERE day >= ? AND day <= ? AND capture_id = ?")
+        .bind(1, first)
+        .bind(2, last)
+        .bind(3, capture_id)
+        .run();
+    remove_capture_events(db_, capture_id, first, last);
+    for (const std::int64_t day : days) {
+      mark_rollup(kSpanMonth, month_start(day), sensor);
+      mark_rollup(kSpanYear, year_start(day), sensor);
+    }
+  }
+
+  void build_rollup(int span, std::int64_t start, std::int64_t sensor);
+
+  Database db_;
+  int lock_fd_ = -1;
+  std::map<std::string, std::uint32_t> scanner_ids_;
+  std::unordered_map<std::uint32_t, std::uint32_t> slot_ids_;
+  std::optional<Statement> put_cells_, put_block_;
+};
+
+void SqliteStore::refresh_rollups() {
+  std::vector<std::tuple<int, std::int64_t, std::int64_t>> todo;
+  {
+    auto s = db_.prepare("SELECT span, start, sensor_id FROM rollups WHERE built = 0 ORDER BY span, start");
+    while (s.step()) todo.emplace_back(static_cast<int>(s.column_int(0)), s.column_int(1), s.column_int(2));
+  }
+  for (const auto& [span, start, sensor] : todo) {
+    // A period is rolled up once the sensor has data on or after its last day;
+    // until then readers use its days.
+    auto newest = db_.prepare("SELECT max(start) FROM bins WHERE span = 3 AND dim = 0 AND sensor_id = ?");
+    newest.bind(1, sensor);
+    if (!newest.step() || newest.column_is_null(0) || newest.column_int(0) < period_end(span, start) - kBin1d) {
+      continue;
+    }
+    newest.reset();
+    Transaction t(db_);
+    build_rollup(span, start, sensor);
+    db_.prepare("UPDATE rollups SET built = 1 WHERE span = ? AND start = ? AND sensor_id = ?")
+        .bind(1, std::int64_t{span})
+        .bind(2, start)
+        .bind(3, sensor)
+        .run();
+    t.commit();
+  }
+}
+
+void SqliteStore::build_rollup(int span, std::int64_t start, std::int64_t sensor) {
+  const std::int64_t end = period_end(span, start);
+  // A year from its built months' rollups and the days of the others; a month from
+  // its days. for_each_bin() picks the pieces (months are built before years).
+  {
+    auto clear = db_.prepare("UPDATE rollups SET built = 0 WHERE span = ? AND start = ? AND sensor_id = ?");
+    clear.bind(1, std::int64_t{span}).bind(2, start).bind(3, sensor).run();
+  }
+  const std::vector<std::int64_t> sensors = {sensor};
+  for (int dim = 0; dim < kBinDimensionCount; ++dim) {
+    const auto bdim = static_cast<BinDimension>(dim);
+    for (const char* table : {"bins", "bin_sets"}) {
+      db_.prepare(std::string("DELETE FROM ") + table + " WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ?")
+          .bind(1, std::int64_t{span})
+          .bind(2, std::int64_t{dim})
+          .bind(3, start)
+          .bind(4, sensor)
+          .run();
+    }
+    // Counts of every key, and which rows hold each (for its sets).
+    std::map<std::uint32_t, KeyTotals> totals;
+    std::vector<BinRow> rows;
+    for_each_bin(db_, bdim, start, end, sensors, [&](const BinRow& row, const std::vector<BinCell>& cells) {
+      rows.push_back(row);
+      for (const BinCell& c : cells) {
+        KeyTotals& t = totals[c.key];
+        t.packets += c.packets;
+        t.bytes += c.bytes;
+        t.sources += c.sources;  // an upper bound of the union, for batching
+      }
+    });
+    if (totals.empty()) continue;
+    std::vector<BinCell> cells;
+    cells.reserve(totals.size());
+    std::vector<std::pair<std::uint32_t, std::string>> sets;
+    const bool with_sets = bdim != BinDimension::kPortExcludingResearch;
+    // Sets are united in batches of keys, so that memory stays bounded.
+    auto it = totals.begin();
+    auto blocks = db_.prepare(
+        "SELECT sets FROM bin_sets WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ? "
+        "AND first_key <= ? AND last_key >= ?");
+    while (it != totals.end()) {
+      const std::uint32_t lo = it->first;
+      std::uint32_t hi = lo;
+      std::uint64_t members = 0;
+      auto batch_end = it;
+      for (; batch_end != totals.end() && (members == 0 || members + batch_end->second.sources <= (std::uint64_t{8} << 20));
+           ++batch_end) {
+        members += batch_end->second.sources;
+        hi = batch_end->first;
+      }
+      std::map<std::uint32_t, std::vector<SourceSet>> parts;
+      if (with_sets) {
+        SourceSet set;
+        for (const BinRow& row : rows) {
+          blocks.bind(1, std::int64_t{row.span})
+              .bind(2, std::int64_t{dim})
+              .bind(3, row.start)
+              .bind(4, row.sensor)
+              .bind(5, row.capture)
+              .bind(6, std::int64_t{hi})
+              .bind(7, std::int64_t{lo});
+          while (blocks.step()) {
+            bool ok = true;
+            if (!for_each_set(blocks.column_blob(0), [&](std::uint32_t key, std::string_view blob) {
+                  if (key < lo || key > hi) return;
+                  ok = decode_source_set(blob, set) && ok;
+                  parts[key].push_back(std::move(set));
+                }) || !ok) {
+              throw StoreError(db_.path() + ": a source set is damaged");
+            }
+          }
+          blocks.reset();
+        }
+      }
+      for (; it != batch_end; ++it) {
+        const auto u = parts.find(it->first);
+        const SourceSet all = u != parts.end() ? unite_all(u->second) : SourceSet{};
+        cells.push_back({it->first, it->second.packets, it->second.bytes, all.size()});
+        if (!all.empty()) sets.emplace_back(it->first, encode_source_set(all.v4, all.v6));
+      }
+    }
+    (void)put_cells(span, bdim, start, sensor, 0, cells);
+    put_sets(span, bdim, start, sensor, 0, sets);
+  }
 }
 
 std::vector<TopRow> SqliteStore::top(const TopQuery& q) {
-  const auto sensor = find_sensor(q.sensor);
+  const auto sensors = query_sensors(db_, q.sensor);
   std::vector<TopRow> rows;
   if (q.from >= q.to) return rows;
-  const std::string sensor_sql = sensor ? " AND sensor_id = " + std::to_string(*sensor) : "";
+  const std::int64_t day_from = floor_day(q.from);
+  const std::int64_t day_to = ceil_day(q.to);
   if (q.by == "source") {
-    auto s = db_.prepare("SELECT src, sum(packets) AS p FROM source_days WHERE day >= ? AND day < ?" +
-                         sensor_sql + " GROUP BY src ORDER BY p DESC, src" +
-                         (q.limit ? " LIMIT " + std::to_string(q.limit) : ""));
-    s.bind(1, floor_day(q.from)).bind(2, ceil_day(q.to));
-    while (s.step()) {
-      rows.push_back({blob_address_text(s.column_blob(0)), static_cast<std::uint64_t>(s.column_int(1)), 1});
+    std::map<IpAddress, std::uint64_t> packets;
+    for (const std::int64_t day : stored_days(db_, day_from, day_to, sensors)) {
+      for_each_source_record(db_, day, sensors, std::nullopt,
+                             [&](std::int64_t, const SourceRecord& r) { packets[r.src] += r.packets; });
     }
+    std::vector<std::pair<IpAddress, std::uint64_t>> v(packets.begin(), packets.end());
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (q.limit && v.size() > q.limit) v.resize(q.limit);
+    for (const auto& [ip, n] : v) rows.push_back({ip.to_string(), n, 1});
     return rows;
   }
   BinDimension dim{};
-  if (q.by == "total" || !parse_bin_dimension(q.by, dim)) {
+  if (q.by == "total" || !parse_bin_dimension(q.by, dim) || !has_sub_day_bins(dim)) {
     throw StoreError("top --by: unknown dimension '" + q.by +
                      "' (port, country, asn, class, fingerprint, scanner or source)");
   }
-  std::unordered_map<std::string, std::uint64_t> packets;
-  if (q.from % kBin1d == 0 && q.to % kBin1d == 0) {
-    // Whole days: clean whole months from the rollup, the rest from daily bins.
-    std::set<std::int64_t> dirty;
-    {
-      auto d = db_.prepare("SELECT start FROM dirty_months");
-      while (d.step()) dirty.insert(d.column_int(0));
+  struct Tally {
+    std::uint32_t key = 0;
+    std::uint64_t packets = 0;
+    std::uint64_t sources = 0;  // exact when one row has the key
+    std::uint32_t rows = 0;
+  };
+  // Ascending by key: each row's cells (ascending too) are merged in linear time.
+  std::vector<Tally> tally;
+  std::vector<Tally> merged;
+  auto merge = [&](const std::vector<BinCell>& cells, bool count_packets, bool count_rows) {
+    merged.clear();
+    merged.reserve(tally.size() + cells.size());
+    std::size_t i = 0;
+    for (const BinCell& c : cells) {
+      while (i < tally.size() && tally[i].key < c.key) merged.push_back(tally[i++]);
+      Tally t = i < tally.size() && tally[i].key == c.key ? tally[i++] : Tally{c.key, 0, 0, 0};
+      if (count_packets) t.packets += c.packets;
+      if (count_rows) {
+        t.sources += c.sources;
+        ++t.rows;
+      }
+      merged.push_back(t);
     }
-    std::int64_t day_from = q.from;
-    std::int64_t m = month_start(q.from);
-    if (m < q.from) m = next_month(m);
-    for (; next_month(m) <= q.to; m = next_month(m)) {
-      if (dirty.count(m) != 0) continue;
-      add_bin_packets(packets, "bins", kBin1d, dim, day_from, m, sensor);
-      add_bin_packets(packets, "month_bins", 0, dim, m, next_month(m), sensor);
-      day_from = next_month(m);
-    }
-    add_bin_packets(packets, "bins", kBin1d, dim, day_from, q.to, sensor);
-  } else {
-    const std::int64_t width = (q.from % kBin1h == 0 && q.to % kBin1h == 0) ? kBin1h : kBin5m;
-    add_bin_packets(packets, "bins", width, dim, floor_to(q.from, width), q.to, sensor);
-  }
-  for (auto& [k, p] : packets) {
-    if (p > 0) rows.push_back({k, p, 0});
-  }
-  std::sort(rows.begin(), rows.end(), [](const TopRow& a, const TopRow& b) {
-    return a.packets != b.packets ? a.packets > b.packets : a.key < b.key;
+    while (i < tally.size()) merged.push_back(tally[i++]);
+    tally.swap(merged);
+  };
+  // The rows whose sets a key's sources are united from: the days the period
+  // touches (or its rollups).
+  std::vector<BinRow> day_rows;
+  const bool whole_days = q.from % kBin1d == 0 && q.to % kBin1d == 0;
+  for_each_bin(db_, dim, day_from, day_to, sensors, [&](const BinRow& row, const std::vector<BinCell>& cells) {
+    day_rows.push_back(row);
+    merge(cells, whole_days, true);
   });
-  if (q.limit && rows.size() > q.limit) rows.resize(q.limit);
-  std::vector<std::string> keys;
-  for (const TopRow& r : rows) keys.push_back(r.key);
-  const auto sources = source_counts(q.by, floor_day(q.from), ceil_day(q.to), sensor, keys);
-  for (TopRow& r : rows) {
-    if (auto it = sources.find(r.key); it != sources.end()) r.sources = it->second;
+  if (!whole_days) {
+    // Sub-day periods: hourly bins when the period is hour-aligned, else 5-minute ones.
+    const std::int64_t width = (q.from % kBin1h == 0 && q.to % kBin1h == 0) ? kBin1h : kBin5m;
+    auto s = db_.prepare("SELECT sensor_id, cells FROM bins WHERE span = ? AND dim = ? AND start >= ? AND start < ?");
+    s.bind(1, std::int64_t{span_of_width(width)})
+        .bind(2, std::int64_t{static_cast<int>(dim)})
+        .bind(3, floor_to(q.from, width))
+        .bind(4, q.to);
+    std::vector<BinCell> cells;
+    while (s.step()) {
+      if (std::find(sensors.begin(), sensors.end(), s.column_int(0)) == sensors.end()) continue;
+      if (!decode_cells(s.column_blob(1), cells)) throw StoreError(db_.path() + ": stored bin cells are damaged");
+      merge(cells, true, false);
+    }
+  }
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> ranked;
+  const auto scanners = dim == BinDimension::kScanner ? scanner_names(db_) : std::map<std::uint32_t, std::string>{};
+  for (const Tally& t : tally) {
+    if (t.packets > 0) ranked.emplace_back(t.key, t.packets);
+  }
+  // Ties by the key ascending (docs/ARCHITECTURE.md): ports TCP before UDP before
+  // ICMP, then by number; AS numbers, classes and fingerprints by value; the rest
+  // by their text.
+  auto port_order = [](std::uint32_t packed) {
+    const PortKey k = PortKey::from_packed(packed);
+    return std::make_pair(k.protocol == kProtoTcp ? 0 : k.protocol == kProtoUdp ? 1 : 2, k.port);
+  };
+  std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
+    if (a.second != b.second) return a.second > b.second;
+    if (dim == BinDimension::kPort) return port_order(a.first) < port_order(b.first);
+    if (dim == BinDimension::kAsn || dim == BinDimension::kClass || dim == BinDimension::kFingerprint) {
+      return a.first < b.first;
+    }
+    return stored_key_text(dim, a.first, scanners) < stored_key_text(dim, b.first, scanners);
+  });
+  if (q.limit && ranked.size() > q.limit) ranked.resize(q.limit);
+  for (const auto& [key, p] : ranked) {
+    const Tally& t = *std::lower_bound(tally.begin(), tally.end(), key,
+                                       [](const Tally& x, std::uint32_t k) { return x.key < k; });
+    std::uint64_t sources = q.sources ? t.sources : 0;
+    if (q.sources && t.rows > 1) {
+      std::vector<SourceSet> sets;
+      for (const BinRow& row : day_rows) {
+        SourceSet set = row_set(db_, dim, key, row);
+        if (!set.empty()) sets.push_back(std::move(set));
+      }
+      sources = union_size(sets);
+    }
+    rows.push_back({stored_key_text(dim, key, scanners), p, sources});
   }
   return rows;
 }
 
 std::vector<SeriesPoint> SqliteStore::series(const SeriesQuery& q) {
-  const auto sensor = find_sensor(q.sensor);
+  const auto sensors = query_sensors(db_, q.sensor);
   std::vector<SeriesPoint> out;
   if (q.bin_s != kBin5m && q.bin_s != kBin1h && q.bin_s != kBin1d) {
     throw StoreError("series --bin: 5m, 1h or 1d");
@@ -462,64 +819,34 @@ std::vector<SeriesPoint> SqliteStore::series(const SeriesQuery& q) {
   const std::int64_t first = floor_to(q.from, q.bin_s);
   for (std::int64_t t = first; t < q.to; t += q.bin_s) out.push_back({t, 0, 0, 0});
   if (out.empty()) return out;
-  const std::string sensor_sql = sensor ? " AND sensor_id = " + std::to_string(*sensor) : "";
-  auto s = db_.prepare("SELECT start, sum(packets), sum(bytes), sum(sources) FROM bins WHERE "
-                       "bin_s = ? AND dim = ? AND start >= ? AND start < ? AND key = ?" +
-                       sensor_sql + " GROUP BY start");
-  s.bind(1, q.bin_s).bind(2, std::int64_t{static_cast<int>(q.dim)}).bind(3, first).bind(4, q.to);
-  s.bind(5, q.key);
+  const auto key = stored_key(db_, q.dim, q.key);
+  if (!key) return out;
+  auto s = db_.prepare(
+      "SELECT start, sensor_id, capture_id, cells FROM bins WHERE span = ? AND dim = ? AND start >= ? AND start < ?");
+  s.bind(1, std::int64_t{span_of_width(q.bin_s)})
+      .bind(2, std::int64_t{static_cast<int>(q.dim)})
+      .bind(3, first)
+      .bind(4, q.to);
+  std::vector<BinCell> cells;
+  std::map<std::int64_t, std::vector<BinRow>> days;  // daily rows with the key, for unions
   while (s.step()) {
-    const std::int64_t i = (s.column_int(0) - first) / q.bin_s;
-    out[i].packets = static_cast<std::uint64_t>(s.column_int(1));
-    out[i].bytes = static_cast<std::uint64_t>(s.column_int(2));
-    out[i].sources = static_cast<std::uint64_t>(s.column_int(3));
+    if (std::find(sensors.begin(), sensors.end(), s.column_int(1)) == sensors.end()) continue;
+    if (!decode_cells(s.column_blob(3), cells)) throw StoreError(db_.path() + ": stored bin cells are damaged");
+    const BinCell* c = find_cell(cells, *key);
+    if (c == nullptr) continue;
+    SeriesPoint& p = out[static_cast<std::size_t>((s.column_int(0) - first) / q.bin_s)];
+    p.packets += c->packets;
+    p.bytes += c->bytes;
+    p.sources += c->sources;
+    if (q.bin_s == kBin1d) days[s.column_int(0)].push_back({kSpanDay, s.column_int(0), s.column_int(1), s.column_int(2)});
   }
-  if (q.bin_s != kBin1d) return out;
-  // Daily sources are exact: distinct sources of the source-day rows.
-  std::string sql;
-  std::optional<std::int64_t> int_arg;
-  std::optional<std::string> text_arg;
-  switch (q.dim) {
-    case BinDimension::kTotal:
-      sql = "SELECT day, count(DISTINCT src) FROM source_days WHERE day >= ? AND day < ?";
-      break;
-    case BinDimension::kPort: {
-      const auto pk = PortKey::parse(q.key);
-      if (!pk) return out;
-      sql = "SELECT day, count(DISTINCT src) FROM source_day_ports WHERE day >= ? AND day < ? AND port = ?";
-      int_arg = pk->packed();
-      break;
-    }
-    case BinDimension::kClass:
-    case BinDimension::kFingerprint: {
-      const bool cls = q.dim == BinDimension::kClass;
-      int bit = -1;
-      for (int i = 0; i < (cls ? kTrafficClassCount : kFingerprintCount); ++i) {
-        if ((cls ? kTrafficClassNames[i] : kFingerprintNames[i]) == q.key) bit = i;
-      }
-      if (bit < 0) return out;
-      sql = std::string("SELECT day, count(DISTINCT src) FROM source_days WHERE day >= ? AND day < ? AND ") +
-            (cls ? "classes" : "fingerprints") + " & " + std::to_string(1 << bit) + " != 0";
-      break;
-    }
-    case BinDimension::kCountry:
-      sql = "SELECT day, count(DISTINCT src) FROM source_days WHERE day >= ? AND day < ? AND country = ?";
-      text_arg = q.key;
-      break;
-    case BinDimension::kAsn:
-      sql = "SELECT day, count(DISTINCT src) FROM source_days WHERE day >= ? AND day < ? AND asn = ?";
-      int_arg = std::stoll(q.key.empty() ? "0" : q.key);
-      break;
-    case BinDimension::kScanner:
-      sql = "SELECT day, count(DISTINCT src) FROM source_days WHERE day >= ? AND day < ? AND org = ?";
-      text_arg = q.key;
-      break;
+  // Daily sources are exact: the union when several captures have the day.
+  for (const auto& [day, rows] : days) {
+    if (rows.size() < 2) continue;
+    SourceSet all;
+    for (const BinRow& row : rows) unite(all, row_set(db_, q.dim, *key, row));
+    out[static_cast<std::size_t>((day - first) / q.bin_s)].sources = all.size();
   }
-  auto d = db_.prepare(sql + sensor_sql + " GROUP BY day");
-  d.bind(1, first).bind(2, q.to);
-  if (int_arg) d.bind(3, *int_arg);
-  if (text_arg) d.bind(3, *text_arg);
-  while (d.step()) out[(d.column_int(0) - first) / kBin1d].sources = static_cast<std::uint64_t>(d.column_int(1));
   return out;
 }
 

@@ -38,16 +38,16 @@ class StoreReportTest : public ::testing::Test {
     const int sid = store->sensor_id({"tokyo", "192.0.2.0/24", 256});
     const CaptureState st = store->begin_capture(sid, {"aa", "scenario.pcap", 1}, false);
     BinAggregator agg;
-    CaptureIngest in(*store, agg, sid, st);
-    EventsStore events(db_, true);
-    EventRecorder recorder(events, sid, 256);
-    for (const auto& r : records_) {
-      in.on_packet(r);
-      recorder.on_packet(r);
-    }
+    CommitQueue queue(*store, false);
+    auto handle = std::make_shared<CaptureHandle>();
+    handle->id = st.id;
+    EventRecorder recorder(256);
+    CaptureIngest in(queue, agg, sid, handle, st.packets_done, {}, &recorder);
+    for (const auto& r : records_) in.on_packet(r);
+    recorder.finish();
     in.finish(true);
     store->refresh_rollups();
-    recorder.finish();
+    (void)store->detect_pending_surges(SurgeOptions{});
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 

@@ -51,22 +51,24 @@ class EventsStoreTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Ingests records as one capture of a 10.0.0.0/16 sensor, with the event hook.
-  void ingest(const std::vector<PacketRecord>& records, const std::string& sha = "aa") {
+  // Ingests records as one capture of a 10.0.0.0/16 sensor, with the event hook
+  // (commits on the writer thread when threaded).
+  void ingest(const std::vector<PacketRecord>& records, const std::string& sha = "aa", bool threaded = false) {
     auto store = open_sqlite_store(db_, true);
     const int sid = store->sensor_id({"default", "10.0.0.0/16", 65536});
     const CaptureState st = store->begin_capture(sid, {sha, "x.pcap", 1}, false);
     BinAggregator agg;
-    CaptureIngest in(*store, agg, sid, st);
-    EventsStore events(db_, true);
-    EventRecorder recorder(events, sid, 65536);
-    for (const auto& r : records) {
-      in.on_packet(r);
-      recorder.on_packet(r);
-    }
-    in.finish(true);
-    store->refresh_rollups();
+    CommitQueue queue(*store, threaded);
+    auto handle = std::make_shared<CaptureHandle>();
+    handle->id = st.id;
+    EventRecorder recorder(65536);
+    CaptureIngest in(queue, agg, sid, handle, st.packets_done, {}, &recorder);
+    for (const auto& r : records) in.on_packet(r);
     recorder.finish();
+    in.finish(true);
+    queue.wait();
+    store->refresh_rollups();
+    (void)store->detect_pending_surges(SurgeOptions{});
   }
 
   std::filesystem::path dir_;
@@ -87,7 +89,7 @@ TEST_F(EventsStoreTest, ScansAndAttacksRoundTrip) {
     rs.push_back(packet(t0 + 1000 + i, 0xC0000250u, 40000, TrafficClass::kTcpBackscatter));
     rs.back().src_port = 443;
   }
-  ingest(rs);
+  ingest(rs, "aa", true);
 
   EventsStore events(db_, false);
   const auto scans = events.scans({});

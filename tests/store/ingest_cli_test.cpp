@@ -38,16 +38,16 @@ struct Expected {
   std::uint64_t observed = 0;
 };
 
-/// Writes `n` packets over 30 hours (hour 5 left empty) and returns what a correct
+/// Writes `n` packets over `hours` hours (hour 5 left empty) and returns what a correct
 /// ingest must count: SYN probes by tcp/PORT, UDP by udp/PORT, SYN-ACK backscatter
 /// by no port; packets to addresses outside 10.1.0.0/16 not at all.
-Expected write_capture(const std::string& path, int n, std::uint32_t seed) {
+Expected write_capture(const std::string& path, int n, std::uint32_t seed, std::uint32_t hours = 30) {
   std::mt19937 rng(seed);
   const std::uint16_t ports[] = {23, 2323, 22, 80, 443, 445, 3389, 8080, 53, 123};
   std::vector<PcapRecord> records;
   Expected e;
   for (int i = 0; i < n; ++i) {
-    std::uint32_t offset = static_cast<std::uint32_t>(std::uint64_t(i) * 30 * 3600 / n);
+    std::uint32_t offset = static_cast<std::uint32_t>(std::uint64_t(i) * hours * 3600 / n);
     if (offset / 3600 == 5) offset += 3600;  // an empty hour: series must show a zero bin
     Ipv4Spec ip;
     ip.src = 0xCB000000u + rng() % 400;  // 203.0.x.y
@@ -92,15 +92,16 @@ std::multiset<std::string> dump(const std::string& path) {
   Database db(path, Database::Mode::kReadOnly);
   std::multiset<std::string> rows;
   for (const char* sql :
-       {"SELECT 'b', bin_s, dim, start, key, packets, bytes, sources FROM bins",
-        "SELECT 'd', day, hex(src), packets, bytes, classes, fingerprints, first_ns, last_ns, country FROM source_days",
-        "SELECT 'p', day, port, hex(src), packets FROM source_day_ports",
-        "SELECT 'm', dim, start, key, packets, bytes FROM month_bins",
+       {"SELECT 'b', span, dim, start, capture_id, hex(cells) FROM bins",
+        "SELECT 's', span, dim, start, capture_id, first_key, last_key, hex(sets) FROM bin_sets",
+        "SELECT 'd', day, bucket, capture_id, segment, hex(records) FROM source_chunks",
+        "SELECT 'r', span, start, built FROM rollups",
+        "SELECT 'n', id, name FROM scanner_names",
         "SELECT 'c', packets_done, complete, sha256 FROM captures"}) {
     auto s = db.prepare(sql);
     while (s.step()) {
       std::string row;
-      for (int i = 0; i < 10; ++i) row += s.column_text(i) + "|";
+      for (int i = 0; i < 8; ++i) row += s.column_text(i) + "|";
       rows.insert(row);
     }
   }
@@ -200,7 +201,8 @@ pid_t spawn(const std::vector<std::string>& args) {
 
 TEST_F(IngestCli, KillNineAtRandomMomentsThenRerunGivesExactTotals) {
   const std::string pcap = (dir_ / "big.pcap").string();
-  write_capture(pcap, 80000, 11);
+  // Twelve days: a commit per UTC day, so that kills land between commits.
+  write_capture(pcap, 240000, 11, 12 * 24);
   const std::string reference_db = (dir_ / "reference.db").string();
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(run_command(ingest_command(reference_db, pcap)).status, 0);
@@ -213,10 +215,12 @@ TEST_F(IngestCli, KillNineAtRandomMomentsThenRerunGivesExactTotals) {
                                          "--darknet", "10.1.0.0/16", pcap};
   std::mt19937 rng(20240101);
   int killed_midway = 0;
-  for (int round = 0; round < 6; ++round) {
+  constexpr int kRounds = 12;
+  for (int round = 0; round < kRounds; ++round) {
     const pid_t pid = spawn(args);
     ASSERT_GT(pid, 0);
-    const auto wait_ms = std::uniform_int_distribution<long>(0, std::max<long>(full_ms, 50))(rng);
+    // Each round resumes the last one, so most of a run is left to kill early on.
+    const auto wait_ms = std::uniform_int_distribution<long>(0, std::max<long>(full_ms * 3 / 4, 50))(rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
     ::kill(pid, SIGKILL);
     int status = 0;
@@ -237,6 +241,8 @@ TEST_F(IngestCli, KillNineAtRandomMomentsThenRerunGivesExactTotals) {
   EXPECT_EQ(dump(db), reference);
   // The test means something only if some kill landed between two checkpoints.
   EXPECT_GT(killed_midway, 0) << "no kill landed mid-ingest (full run took " << full_ms << " ms)";
+  std::printf("[ kill ] %d of %d kills landed between commits (a full run takes %lld ms)\n", killed_midway, kRounds,
+              static_cast<long long>(full_ms));
   const auto again = run_command(ingest_command(db, pcap));
   EXPECT_NE(again.out.find("skipped"), std::string::npos);
   EXPECT_EQ(dump(db), reference);
