@@ -331,12 +331,10 @@ int run_ingest(const IngestOptions& o) {
       // Only the last file's end closes the detectors.
       sink.mark_last(to_read.back());
       hasher.start();
-      // What the previous run left in the write-ahead log goes into the database
-      // while this one counts; this run's last commit is left there in turn.
-      store->defer_checkpoints();
-      CommitRequest checkpoint;
-      checkpoint.checkpoint_only = true;
-      queue.submit(std::move(checkpoint));
+      // SQLite copies the write-ahead log into the database file as it grows and
+      // when the run ends: the .db file alone is then complete, so that copying
+      // it (a backup, another machine) takes every commit with it, and a run of
+      // years of archives does not leave a log as large as the database.
       result = run_files(to_read, p, sink);
       sink.finish();
     }

@@ -67,7 +67,6 @@ struct CommitRequest {
   std::uint64_t packets_done = 0;
   bool complete = false;
   bool check_surges = false;  ///< queue the segment's days for the surge check
-  bool checkpoint_only = false;  ///< no counts: ObservationStore::checkpoint() instead
 };
 
 /// How long sub-day bins are kept, counted back from the newest bin stored. 0 = forever.
@@ -122,12 +121,6 @@ class ObservationStore {
   /// transaction, so that a crash leaves either all or none. Registers the capture
   /// first when it has no id yet.
   virtual void commit(CommitRequest& request) = 0;
-  /// Leaves the write-ahead log to checkpoint() rather than copying it into the
-  /// database file at commits and on close: a run then ends with its last commit,
-  /// and the next run copies it while it counts. Readers see every commit either way.
-  virtual void defer_checkpoints() = 0;
-  /// Copies the write-ahead log into the database file, as far as readers allow.
-  virtual void checkpoint() = 0;
   /// Builds the rollups of the complete months and years that ingests touched.
   virtual void refresh_rollups() = 0;
   /// Deletes sub-day bins older than the retention; returns rows deleted.

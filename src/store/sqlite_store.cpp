@@ -151,23 +151,7 @@ class SqliteStore final : public ObservationStore {
     return st;
   }
 
-  void defer_checkpoints() override {
-    db_.exec("PRAGMA wal_autocheckpoint=0");
-    sqlite3_db_config(db_.handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-  }
-
-  void checkpoint() override {
-    int log = 0;
-    int done = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) throw_sqlite_error(db_.path(), rc, sqlite3_errmsg(db_.handle()), "checkpointing");
-  }
-
   void commit(CommitRequest& r) override {
-    if (r.checkpoint_only) {
-      checkpoint();
-      return;
-    }
     // The CPU-heavy part (sorting the segment's tables) happens before the write lock.
     BinFlush flush = r.segment.finish();
     if (r.capture->file.sha256.empty() && r.capture->id == 0) r.capture->file.sha256 = r.capture->sha256.get();
