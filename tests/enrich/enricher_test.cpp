@@ -246,10 +246,21 @@ TEST(Enricher, MeasureLookupCost) {
       sink += r.asn;
     }
     const double again = thread_cpu_ns() - t1;
-    std::printf("enrich(): %s: %.0f ns per packet first pass, %.0f ns per packet second pass (CPU time; "
-                "2M packets, 200k sources, hits %llu) [%llu]\n",
+    // The pipeline's way: runs of 64 records through enrich_observed().
+    std::vector<PacketRecord> run(64, r);
+    for (auto& x : run) x.observed = true;
+    const double t2 = thread_cpu_ns();
+    for (std::size_t k = 0; k < order.size(); k += run.size()) {
+      for (std::size_t j = 0; j < run.size(); ++j) run[j].src = sources[order[(k + j) % order.size()]];
+      e.enrich_observed(run);
+      sink += run[0].asn;
+    }
+    const double batched = thread_cpu_ns() - t2;
+    std::printf("enrich(): %s: %.0f ns per packet first pass, %.0f ns per packet second pass, "
+                "%.0f ns per packet in runs of 64 (CPU time; 2M packets, 200k sources, hits %llu) "
+                "[%llu]\n",
                 cache ? "with cache" : "no cache", ns / static_cast<double>(order.size()),
-                again / static_cast<double>(order.size()),
+                again / static_cast<double>(order.size()), batched / static_cast<double>(order.size()),
                 static_cast<unsigned long long>(e.stats().hits), static_cast<unsigned long long>(sink % 10));
   }
 }
