@@ -445,7 +445,8 @@ static_assert(sizeof(FlatTable64<SourceEntry>::Slot) == 64);
 
 /// The (source, port) pairs of one day in 8 bytes a pair: bits 63..13 the pair
 /// (source key + 1, port index), bits 12..4 the latest 5-minute bin it was seen in,
-/// bits 3..0 its packets up to 15; pairs with more keep the rest beside. A probe
+/// bits 3..0 its packets up to 15; pairs with more move them to a side table eight
+/// at a time (the slot then holds 8..15 and the side table the rest). A probe
 /// starts at the first slot of the home slot's cache line, so it nearly always
 /// stays within the one line prefetch() asks for.
 class PairTable {
@@ -453,6 +454,7 @@ class PairTable {
   static constexpr std::uint64_t kBinMask = 0x1ff;
   static constexpr std::uint64_t kNoBin9 = 0x1ff;
   static constexpr std::uint64_t kCountMax = 15;
+  static constexpr std::uint64_t kCountMoved = 8;  ///< packets moved to the side table at a time
 
   explicit PairTable(std::size_t min_slots = 1024) { reset(min_slots); }
 
@@ -477,7 +479,10 @@ class PairTable {
         const std::uint64_t last = (s >> 4) & kBinMask;
         std::uint64_t count = s & 15;
         if (count == kCountMax) {
-          ++overflow_[pair];
+          // Eight packets move to the side table at once, so that a busy pair
+          // probes it every eighth packet rather than every one.
+          overflow_[pair] += kCountMoved;
+          count = kCountMax + 1 - kCountMoved;
         } else {
           ++count;
         }
@@ -495,7 +500,8 @@ class PairTable {
   /// Packets of a pair whose slot is `s`.
   [[nodiscard]] std::uint64_t packets(std::uint64_t s) const noexcept {
     const std::uint64_t count = s & 15;
-    if (count < kCountMax) return count;
+    // A pair that ever reached kCountMax keeps at least kCountMax + 1 - kCountMoved.
+    if (count < kCountMax + 1 - kCountMoved) return count;
     const std::uint64_t* more = overflow_.find(s >> 13);
     return count + (more != nullptr ? *more : 0);
   }
