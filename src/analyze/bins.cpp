@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <new>
+#include <span>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -445,7 +446,8 @@ static_assert(sizeof(FlatTable64<SourceEntry>::Slot) == 64);
 
 /// The (source, port) pairs of one day in 8 bytes a pair: bits 63..13 the pair
 /// (source key + 1, port index), bits 12..4 the latest 5-minute bin it was seen in,
-/// bits 3..0 its packets up to 15; pairs with more keep the rest beside. A probe
+/// bits 3..0 its packets up to 15; pairs with more move them to a side table eight
+/// at a time (the slot then holds 8..15 and the side table the rest). A probe
 /// starts at the first slot of the home slot's cache line, so it nearly always
 /// stays within the one line prefetch() asks for.
 class PairTable {
@@ -453,6 +455,7 @@ class PairTable {
   static constexpr std::uint64_t kBinMask = 0x1ff;
   static constexpr std::uint64_t kNoBin9 = 0x1ff;
   static constexpr std::uint64_t kCountMax = 15;
+  static constexpr std::uint64_t kCountMoved = 8;  ///< packets moved to the side table at a time
 
   explicit PairTable(std::size_t min_slots = 1024) { reset(min_slots); }
 
@@ -477,7 +480,10 @@ class PairTable {
         const std::uint64_t last = (s >> 4) & kBinMask;
         std::uint64_t count = s & 15;
         if (count == kCountMax) {
-          ++overflow_[pair];
+          // Eight packets move to the side table at once, so that a busy pair
+          // probes it every eighth packet rather than every one.
+          overflow_[pair] += kCountMoved;
+          count = kCountMax + 1 - kCountMoved;
         } else {
           ++count;
         }
@@ -495,7 +501,8 @@ class PairTable {
   /// Packets of a pair whose slot is `s`.
   [[nodiscard]] std::uint64_t packets(std::uint64_t s) const noexcept {
     const std::uint64_t count = s & 15;
-    if (count < kCountMax) return count;
+    // A pair that ever reached kCountMax keeps at least kCountMax + 1 - kCountMoved.
+    if (count < kCountMax + 1 - kCountMoved) return count;
     const std::uint64_t* more = overflow_.find(s >> 13);
     return count + (more != nullptr ? *more : 0);
   }
@@ -1050,8 +1057,9 @@ BinSegment& BinSegment::operator=(BinSegment&&) noexcept = default;
 namespace {
 
 /// LSD radix sort of 64-bit values by their bits from `low_bit` up, 11 bits a pass;
-/// passes whose digit is the same in every value are skipped.
-void radix_sort(std::uint64_t* v, std::size_t n, int low_bit) {
+/// passes whose digit is the same in every value are skipped. `scratch` (of
+/// `scratch_n` values) is used when it holds n, else a buffer is allocated.
+void radix_sort(std::uint64_t* v, std::size_t n, int low_bit, std::uint64_t* scratch, std::size_t scratch_n) {
   constexpr int kBits = 11;
   constexpr std::size_t kBuckets = std::size_t{1} << kBits;
   if (n < 256) {
@@ -1065,9 +1073,9 @@ void radix_sort(std::uint64_t* v, std::size_t n, int low_bit) {
     all_and &= v[i];
   }
   const std::uint64_t varying = all_or ^ all_and;
-  ZeroedArray<std::uint64_t> tmp(n);
+  ZeroedArray<std::uint64_t> tmp(scratch_n >= n ? 0 : n);
   std::uint64_t* from = v;
-  std::uint64_t* to = tmp.data();
+  std::uint64_t* to = scratch_n >= n ? scratch : tmp.data();
   std::vector<std::size_t> count(kBuckets);
   for (int shift = low_bit; shift < 64; shift += kBits) {
     if (((varying >> shift) & (kBuckets - 1)) == 0) continue;
@@ -1124,7 +1132,11 @@ BinFlush BinSegment::finish() {
     // and come first; the few IPv6 ones are put in address order after.
     std::size_t n_pairs = 0;
     ZeroedArray<std::uint64_t> pairs = d.pairs.compact(n_pairs);
-    radix_sort(pairs.data(), n_pairs, 13);
+    // The table's unused slots (already mapped, unlike a fresh buffer whose pages
+    // the kernel would zero) serve as scratch space when they are enough.
+    std::uint64_t* const spare = pairs.data() + n_pairs;
+    const std::size_t spare_n = pairs.size() - n_pairs;
+    radix_sort(pairs.data(), n_pairs, 13, spare, spare_n);
     auto pair_source = [](std::uint64_t slot) { return (slot >> 31) - 1; };
     {
       std::size_t first_v6 = n_pairs;
@@ -1180,7 +1192,7 @@ BinFlush BinSegment::finish() {
       const CellSum* c = d.day_sums.find(side_key(dim, key));
       return c != nullptr ? *c : CellSum{};
     };
-    auto push_members = [&](DayBin& b, const std::vector<std::uint32_t>& idx) {
+    auto push_members = [&](DayBin& b, std::span<const std::uint32_t> idx) {
       b.v4_begin = day.v4_members.size();
       b.v6_begin = day.v6_members.size();
       for (const std::uint32_t i : idx) {
@@ -1195,7 +1207,7 @@ BinFlush BinSegment::finish() {
       b.v6_count = day.v6_members.size() - b.v6_begin;
     };
     auto add_bin = [&](BinDimension dim, std::uint32_t key, const CellSum& c,
-                       const std::vector<std::uint32_t>& members) {
+                       std::span<const std::uint32_t> members) {
       if (c.packets == 0) return;
       DayBin b;
       b.dim = dim;
@@ -1210,6 +1222,17 @@ BinFlush BinSegment::finish() {
     std::array<std::vector<std::uint32_t>, kTrafficClassCount> by_class;
     std::array<std::vector<std::uint32_t>, kFingerprintCount> by_fp;
     std::map<std::uint32_t, std::vector<std::uint32_t>> by_country, by_asn, by_org, by_mirai_country;
+    // Members of all daily bins: each source once in total, country and AS, once
+    // per class, fingerprint, organisation and Mirai country, and once per port.
+    std::size_t member_count = n_pairs;
+    for (std::uint32_t i = 0; i < day.sources.size(); ++i) {
+      const SourceDay& s = day.sources[i];
+      member_count += 3 + static_cast<std::size_t>(std::popcount(s.classes)) +
+                      static_cast<std::size_t>(std::popcount(s.fingerprints)) + (s.scanner_org != 0 ? 1 : 0) +
+                      ((s.fingerprints & kFpMirai) != 0 ? 1 : 0);
+    }
+    // Reserved once (pages are touched only as they fill), not grown and copied.
+    day.v4_members.reserve(member_count);
     for (std::uint32_t i = 0; i < day.sources.size(); ++i) {
       const SourceDay& s = day.sources[i];
       all[i] = i;
@@ -1231,28 +1254,34 @@ BinFlush BinSegment::finish() {
     // Ports: the pairs bucketed by port index (stable, so sources stay ascending).
     if (n_pairs > 0) {
       std::vector<std::uint32_t> start(kPortIndexes + 1, 0);
-      std::vector<std::uint32_t> source_of(n_pairs);
+      // source_of and by_port live in the table's unused slots when they fit.
+      std::vector<std::uint32_t> own;
+      std::uint32_t* source_of = nullptr;
+      if (spare_n >= n_pairs) {
+        source_of = reinterpret_cast<std::uint32_t*>(spare);
+      } else {
+        own.resize(2 * n_pairs);
+        source_of = own.data();
+      }
+      std::uint32_t* const by_port = source_of + n_pairs;
       for (std::size_t i = 0, j = 0; i < day.sources.size(); ++i) {
         for (std::size_t k = 0; k < day.sources[i].ports_count; ++k) source_of[j++] = static_cast<std::uint32_t>(i);
       }
       for (std::size_t j = 0; j < n_pairs; ++j) ++start[((pairs[j] >> 13) & 0x3ffff) + 1];
       for (std::uint32_t i = 0; i < kPortIndexes; ++i) start[i + 1] += start[i];
-      std::vector<std::uint32_t> by_port(n_pairs);
       {
         std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
         for (std::size_t j = 0; j < n_pairs; ++j) by_port[next[(pairs[j] >> 13) & 0x3ffff]++] = source_of[j];
       }
-      pairs = ZeroedArray<std::uint64_t>();
-      std::vector<std::uint32_t> members;
       auto port_bin = [&](std::uint32_t index) {
         if (start[index] == start[index + 1]) return;
-        members.assign(by_port.begin() + start[index], by_port.begin() + start[index + 1]);
         add_bin(BinDimension::kPort, port_from_index(index), sums(BinDimension::kPort, port_from_index(index)),
-                members);
+                std::span<const std::uint32_t>(by_port + start[index], start[index + 1] - start[index]));
       };
       port_bin(kIcmpIndex);
       for (std::uint32_t i = 0; i < kIcmpIndex; ++i) port_bin(i);
     }
+    pairs = ZeroedArray<std::uint64_t>();
     for (int c = 0; c < kTrafficClassCount; ++c) {
       add_bin(BinDimension::kClass, static_cast<std::uint32_t>(c), sums(BinDimension::kClass, static_cast<std::uint32_t>(c)),
               by_class[static_cast<std::size_t>(c)]);

@@ -701,8 +701,7 @@ EventRecorder::EventRecorder(double darknet_ipv4_size, const EventOptions& optio
       w.busy = true;
       w.changed.notify_all();
       lock.unlock();
-      for (const PositionedRecord& p : *block) queue(p.record, p.serial);
-      drain();
+      run_block(*block);
       const std::uint64_t last = block->empty() ? 0 : block->back().serial;
       block.reset();
       lock.lock();
@@ -748,6 +747,29 @@ void EventRecorder::queue(const PacketRecord& r, std::uint64_t serial) {
 }
 
 void EventRecorder::on_packet(const PacketRecord& r, std::uint64_t serial) { queue(r, serial); }
+
+void EventRecorder::run_block(const RecordBlock& block) {
+  // The block stays put while it runs: the records are read in place (no copy
+  // into the ring), each after a prefetch of its scan-table slot kAhead earlier.
+  drain();
+  constexpr std::size_t kAhead = 32;
+  const std::size_t n = block.size();
+  for (std::size_t i = 0; i < std::min(n, kAhead); ++i) {
+    const PacketRecord& r = block[i].record;
+    if (r.observed && r.source_known()) scan_.prefetch(r);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) {
+      const PacketRecord& a = block[i + kAhead].record;
+      if (a.observed && a.source_known()) scan_.prefetch(a);
+    }
+    const PacketRecord& r = block[i].record;
+    if (!r.observed || !r.source_known()) continue;
+    serial_ = block[i].serial;
+    scan_.on_packet(r);
+    dos_.on_packet(r);
+  }
+}
 
 void EventRecorder::submit(std::shared_ptr<const RecordBlock> block) {
   if (!worker_) {

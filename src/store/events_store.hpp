@@ -196,6 +196,8 @@ class EventRecorder {
     std::uint64_t serial;
   };
   void detect(const Waiting& w);
+  /// Threaded: runs the detectors over a block in place.
+  void run_block(const RecordBlock& block);
   void queue(const PacketRecord& r, std::uint64_t serial);
   /// Runs the packets waiting in the prefetch ring.
   void drain();

@@ -150,7 +150,15 @@ class SqliteStore final : public ObservationStore {
   }
 
   void commit(CommitRequest& r) override {
-    // The CPU-heavy part (sorting the segment's tables) happens before the write lock.
+    // The scans are encoded on a second thread while this one sorts the segment's
+    // tables (the CPU-heavy part, done before the write lock); they need nothing else.
+    auto scans = std::async(std::launch::async, [&r] { return encode_scan_chunks(r.events); });
+    struct JoinScans {  // the helper thread reads `r`: never leave before it is done
+      std::future<std::vector<ScanChunk>>& f;
+      ~JoinScans() {
+        if (f.valid()) f.wait();
+      }
+    } join_scans{scans};
     BinFlush flush = r.segment.finish();
     if (r.capture->file.sha256.empty() && r.capture->id == 0) r.capture->file.sha256 = r.capture->sha256.get();
     Transaction t(db_);
@@ -166,8 +174,8 @@ class SqliteStore final : public ObservationStore {
     const std::int64_t capture = r.capture->id;
     const std::int64_t sensor = r.sensor_id;
     const auto segment = static_cast<std::int64_t>(r.packets_done);
-    // The source records and scans are encoded on a second thread while this one
-    // writes the bins (organisation ids first: naming one may write a row).
+    // The source records are encoded on a second thread while this one writes the
+    // bins (organisation ids first: naming one may write a row).
     std::unordered_map<std::uint32_t, std::uint32_t> org_ids;
     for (const DayFlush& d : flush.days) {
       for (const SourceDay& s : d.sources) {
@@ -176,18 +184,17 @@ class SqliteStore final : public ObservationStore {
         }
       }
     }
-    auto encoded = std::async(std::launch::async, [&] {
-      return std::make_pair(encode_source_chunks(flush, org_ids), encode_scan_chunks(r.events));
-    });
+    auto encoded = std::async(std::launch::async, [&] { return encode_source_chunks(flush, org_ids); });
     struct Join {  // the helper thread reads `flush`: never leave before it is done
-      std::future<std::pair<std::vector<std::vector<SourceChunk>>, std::vector<ScanChunk>>>& f;
+      std::future<std::vector<std::vector<SourceChunk>>>& f;
       ~Join() {
         if (f.valid()) f.wait();
       }
     } join{encoded};
     write_sub_bins(flush, sensor, capture);
     for (const DayFlush& d : flush.days) write_day_bins(d, flush, sensor, capture);
-    const auto [source_chunks, scan_chunks] = encoded.get();
+    const std::vector<std::vector<SourceChunk>> source_chunks = encoded.get();
+    const std::vector<ScanChunk> scan_chunks = scans.get();
     std::set<std::pair<int, std::int64_t>> periods;
     for (std::size_t i = 0; i < flush.days.size(); ++i) {
       const DayFlush& d = flush.days[i];

@@ -323,6 +323,23 @@ TEST(BinAggregator, PairCountsPastTheirInlineLimit) {
   EXPECT_EQ(d.ports[0].packets, 1000u);
 }
 
+TEST(BinAggregator, PairCountsOfEveryLengthAroundTheInlineLimit) {
+  // Source n sends n packets to one port, interleaved with the others.
+  BinAggregator agg;
+  constexpr std::uint32_t kMax = 60;
+  for (std::uint32_t i = 0; i < kMax; ++i) {
+    for (std::uint32_t n = i + 1; n <= kMax; ++n) agg.add(probe((kDay0 + i) * kS, n, 23));
+  }
+  const BinFlush f = agg.flush();
+  const DayFlush& d = f.days[0];
+  ASSERT_EQ(d.sources.size(), kMax);
+  for (const SourceDay& s : d.sources) {
+    ASSERT_EQ(s.ports_count, 1u);
+    EXPECT_EQ(d.ports[s.ports_begin].packets, s.src.v4_value()) << s.src.v4_value();
+    EXPECT_EQ(s.packets, s.src.v4_value());
+  }
+}
+
 TEST(BinAggregator, UnknownCountryAndNames) {
   EXPECT_EQ(country_key({0, 0}), "unknown");
   EXPECT_EQ(parse_bin_width("5m"), kBin5m);
