@@ -69,7 +69,7 @@ class Hasher {
       pthread_setname_np(pthread_self(), "ds-hash");
       for (auto& [path, promise] : jobs_) {
         try {
-          promise.set_value(sha256_file(path));
+          promise.set_value(content_digest_file(path));
         } catch (...) {
           promise.set_exception(std::current_exception());
         }
@@ -292,27 +292,27 @@ int run_ingest(const IngestOptions& o) {
       // A size no capture of the sensor (nor another file of this run) has: new
       // content for sure, counted while a thread computes its hash.
       if (!o.force && sizes[size] == 1 && !store->has_capture_of_size(sensor_id, size)) {
-        handle->sha256 = hasher.add(path);
+        handle->digest = hasher.add(path);
         pending.handle = handle;
         sink.add(path, std::move(pending));
         to_read.push_back(path);
         continue;
       }
       try {
-        handle->file.sha256 = sha256_file(path);
+        handle->file.digest = content_digest_file(path);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "darkscope: %s\n", e.what());
         status = 2;
         continue;
       }
-      if (!hashes.insert(handle->file.sha256).second) {
+      if (!hashes.insert(handle->file.digest).second) {
         std::printf("  %s: skipped: same content as an earlier file of this run\n", path.c_str());
         continue;
       }
       const CaptureState state = store->begin_capture(sensor_id, handle->file, o.force);
       if (state.complete) {
-        std::printf("  %s: skipped: already ingested (sha256 %.16s...); --force counts it again\n",
-                    path.c_str(), handle->file.sha256.c_str());
+        std::printf("  %s: skipped: already ingested (content %s); --force counts it again\n",
+                    path.c_str(), handle->file.digest.c_str());
         continue;
       }
       if (state.replaced) std::printf("  %s: --force: its earlier counts were removed\n", path.c_str());
@@ -385,7 +385,7 @@ void add_ingest_command(CLI::App& app) {
   add_enrich_options(cmd, opts->enrich, opts->no_enrich);
   add_event_flags(cmd, opts->events);
   cmd->footer(
-      "A capture is known by the SHA-256 of its content: one already ingested is skipped, one "
+      "A capture is known by a digest of its content (XXH3, 128 bits): one already ingested is skipped, one "
       "interrupted (kill, crash, full disk) resumes where its last commit ended.\nExit status: 0 "
       "ok, 3 some input was damaged, 2 an input or the database could not be used.");
   cmd->callback([opts] {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,31 +21,25 @@ namespace darkscope {
 
 namespace {
 
-std::string hex_digest(EVP_MD_CTX* ctx) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, digest, &len);
+std::string hex(const unsigned char* bytes, std::size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
+  out.reserve(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 15];
   }
   return out;
 }
 
-}  // namespace
-
-std::string sha256_file(const std::string& path) {
+/// Feeds every byte of the file at `path` to `update(data, n)`. A regular file is
+/// read through a mapping of the page cache: read() would copy every byte once
+/// more, and the capture reader maps the same pages anyway. Pages already fed are
+/// let go, so the resident set stays small whatever the file's size.
+template <typename Update>
+void feed_file(const std::string& path, Update update) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 is not available");
-  }
-  // A regular file is hashed through a mapping of the page cache: read() would
-  // copy every byte once more (a fifth of the hash's time), and the capture
-  // reader maps the same pages anyway. Pages already hashed are let go.
   struct stat st {};
   const int fd = ::fileno(f.get());
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
@@ -52,24 +47,44 @@ std::string sha256_file(const std::string& path) {
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p != MAP_FAILED) {
       ::madvise(p, size, MADV_SEQUENTIAL);
-      const auto* bytes = static_cast<const unsigned char*>(p);
+      auto* bytes = static_cast<unsigned char*>(p);
       constexpr std::size_t kChunk = std::size_t{8} << 20;
       for (std::size_t off = 0; off < size; off += kChunk) {
         const std::size_t n = std::min(kChunk, size - off);
-        EVP_DigestUpdate(ctx.get(), bytes + off, n);
-        ::madvise(const_cast<unsigned char*>(bytes) + off, n, MADV_DONTNEED);
+        update(bytes + off, n);
+        ::madvise(bytes + off, n, MADV_DONTNEED);
       }
       ::munmap(p, size);
-      return hex_digest(ctx.get());
+      return;
     }
   }
   std::vector<unsigned char> buf(1 << 20);
   std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) {
-    EVP_DigestUpdate(ctx.get(), buf.data(), n);
-  }
+  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) update(buf.data(), n);
   if (std::ferror(f.get())) throw std::runtime_error(path + ": read error: " + std::strerror(errno));
-  return hex_digest(ctx.get());
+}
+
+}  // namespace
+
+std::string content_digest_file(const std::string& path) {
+  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state(XXH3_createState(), &XXH3_freeState);
+  if (!state || XXH3_128bits_reset(state.get()) != XXH_OK) throw std::runtime_error("XXH3 is not available");
+  feed_file(path, [&](const unsigned char* data, std::size_t n) { XXH3_128bits_update(state.get(), data, n); });
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state.get()));
+  return std::string(kDigestPrefix) + hex(canonical.digest, sizeof canonical.digest);
+}
+
+std::string sha256_file(const std::string& path) {
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256 is not available");
+  }
+  feed_file(path, [&](const unsigned char* data, std::size_t n) { EVP_DigestUpdate(ctx.get(), data, n); });
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &len);
+  return hex(digest, len);
 }
 
 SerialWorker::SerialWorker(const char* name, std::size_t max_queued) : max_queued_(max_queued) {

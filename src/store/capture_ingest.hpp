@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "analyze/bins.hpp"
@@ -22,8 +23,19 @@
 
 namespace darkscope {
 
-/// SHA-256 of a file's bytes as stored (compressed files are hashed compressed), hex.
-/// Throws std::runtime_error naming the file when it cannot be read.
+/// What a capture's digest starts with: the algorithm, so that digests of other
+/// kinds (the SHA-256 of databases written before schema version 4) never match.
+inline constexpr std::string_view kDigestPrefix = "xxh3-128:";
+
+/// The identity of a file's content as stored (compressed files are hashed
+/// compressed): "xxh3-128:" and the 128-bit XXH3 digest in hex. XXH3 runs at
+/// memory speed; a capture's identity needs no resistance to chosen collisions
+/// (its bytes are the sensor's, timestamps included). Throws std::runtime_error
+/// naming the file when it cannot be read.
+[[nodiscard]] std::string content_digest_file(const std::string& path);
+
+/// SHA-256 of a file's bytes, hex: how captures were known before schema version
+/// 4, still computed to recognise them.
 [[nodiscard]] std::string sha256_file(const std::string& path);
 
 struct CheckpointPolicy {

@@ -26,7 +26,7 @@ struct SensorInfo {
 
 /// A capture file, identified by the hash of its content (not its name).
 struct CaptureFile {
-  std::string sha256;  ///< hex
+  std::string digest;  ///< content_digest_file()
   std::string path;
   std::uint64_t size = 0;
 };
@@ -45,8 +45,8 @@ struct CaptureState {
 /// hash is still being computed: the first commit registers it (and sets id).
 struct CaptureHandle {
   std::int64_t id = 0;  ///< 0 until registered
-  CaptureFile file;     ///< file.sha256 empty: take it from `sha256`
-  std::shared_future<std::string> sha256;
+  CaptureFile file;     ///< file.digest empty: take it from `digest`
+  std::shared_future<std::string> digest;
 };
 
 /// Events found in the packets of a commit, written in the same transaction.

@@ -185,6 +185,12 @@ CREATE TABLE honeypot_events(
 CREATE INDEX honeypot_events_time ON honeypot_events(ts_ns);
 CREATE INDEX honeypot_events_src ON honeypot_events(src);
 )sql"},
+    // Captures are known by "xxh3-128:<hex>" (content_digest_file()); rows written
+    // before keep their bare SHA-256 hex, which ingest still recognises (and then
+    // replaces by the new digest).
+    Migration{4, "capture digests", R"sql(
+ALTER TABLE captures RENAME COLUMN sha256 TO digest;
+)sql"},
 };
 
 }  // namespace

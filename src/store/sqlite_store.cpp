@@ -16,6 +16,7 @@
 
 #include "core/time.hpp"
 #include "store/bin_reader.hpp"
+#include "store/capture_ingest.hpp"
 #include "store/codec.hpp"
 #include "store/events_store.hpp"
 #include "store/observation_store.hpp"
@@ -117,11 +118,29 @@ class SqliteStore final : public ObservationStore {
   }
 
   CaptureState begin_capture(int sensor, const CaptureFile& file, bool force) override {
+    // A capture stored before schema version 4 is known by its bare SHA-256: when
+    // one of this size is there, the file's SHA-256 is computed (outside the write
+    // lock) and a match takes the new digest, so that nothing is counted twice.
+    std::string legacy;
+    {
+      auto q = db_.prepare(
+          "SELECT 1 FROM captures WHERE sensor_id = ? AND size = ? AND length(digest) = 64 AND "
+          "digest NOT LIKE 'xxh3-128:%' LIMIT 1");
+      q.bind(1, std::int64_t{sensor}).bind(2, static_cast<std::int64_t>(file.size));
+      if (q.step()) legacy = sha256_file(file.path);
+    }
     Transaction t(db_);
     CaptureState st;
+    if (!legacy.empty()) {
+      db_.prepare("UPDATE captures SET digest = ? WHERE sensor_id = ? AND digest = ?")
+          .bind(1, file.digest)
+          .bind(2, std::int64_t{sensor})
+          .bind(3, legacy)
+          .run();
+    }
     auto q = db_.prepare(
-        "SELECT id, packets_done, complete FROM captures WHERE sensor_id = ? AND sha256 = ?");
-    q.bind(1, std::int64_t{sensor}).bind(2, file.sha256);
+        "SELECT id, packets_done, complete FROM captures WHERE sensor_id = ? AND digest = ?");
+    q.bind(1, std::int64_t{sensor}).bind(2, file.digest);
     if (q.step()) {
       st.id = q.column_int(0);
       st.packets_done = static_cast<std::uint64_t>(q.column_int(1));
@@ -160,11 +179,11 @@ class SqliteStore final : public ObservationStore {
       }
     } join_scans{scans};
     BinFlush flush = r.segment.finish();
-    if (r.capture->file.sha256.empty() && r.capture->id == 0) r.capture->file.sha256 = r.capture->sha256.get();
+    if (r.capture->file.digest.empty() && r.capture->id == 0) r.capture->file.digest = r.capture->digest.get();
     Transaction t(db_);
     if (r.capture->id == 0) {
-      auto q = db_.prepare("SELECT id FROM captures WHERE sensor_id = ? AND sha256 = ?");
-      q.bind(1, std::int64_t{r.sensor_id}).bind(2, r.capture->file.sha256);
+      auto q = db_.prepare("SELECT id FROM captures WHERE sensor_id = ? AND digest = ?");
+      q.bind(1, std::int64_t{r.sensor_id}).bind(2, r.capture->file.digest);
       if (q.step()) {
         throw StoreError(db_.path() + ": " + r.capture->file.path +
                          ": the same content was registered while it was counted");
@@ -289,9 +308,9 @@ class SqliteStore final : public ObservationStore {
   }
 
   std::int64_t insert_capture(int sensor, const CaptureFile& file) {
-    db_.prepare("INSERT INTO captures(sensor_id, sha256, path, size, started_at) VALUES (?, ?, ?, ?, ?)")
+    db_.prepare("INSERT INTO captures(sensor_id, digest, path, size, started_at) VALUES (?, ?, ?, ?, ?)")
         .bind(1, std::int64_t{sensor})
-        .bind(2, file.sha256)
+        .bind(2, file.digest)
         .bind(3, file.path)
         .bind(4, static_cast<std::int64_t>(file.size))
         .bind(5, std::int64_t{std::time(nullptr)})

@@ -97,7 +97,7 @@ std::multiset<std::string> dump(const std::string& path) {
         "SELECT 'd', day, bucket, capture_id, segment, hex(records) FROM source_chunks",
         "SELECT 'r', span, start, built FROM rollups",
         "SELECT 'n', id, name FROM scanner_names",
-        "SELECT 'c', packets_done, complete, sha256 FROM captures"}) {
+        "SELECT 'c', packets_done, complete, digest FROM captures"}) {
     auto s = db.prepare(sql);
     while (s.step()) {
       std::string row;
@@ -173,6 +173,40 @@ TEST_F(IngestCli, TopAndSeriesMatchIndependentCounts) {
   const auto top3 = run_command(darkscope_binary() + " top --db " + db +
                                 " --from 2024-01-01 --to 2024-01-04 --by port --limit 0 --json");
   EXPECT_EQ(top3.out, top.out);
+}
+
+// A database of schema version 3 knew captures by their bare SHA-256. After the
+// upgrade the same file is still recognised (and its row takes the new digest).
+TEST_F(IngestCli, CaptureStoredUnderItsSha256BeforeVersion4IsNotCountedTwice) {
+  const std::string pcap = (dir_ / "a.pcap").string();
+  const std::string db = (dir_ / "obs.db").string();
+  (void)write_capture(pcap, 3000, 11);
+  ASSERT_EQ(run_command(ingest_command(db, pcap)).status, 0);
+  const std::string top_cmd =
+      darkscope_binary() + " top --db " + db + " --from 2024-01-01 --to 2024-01-04 --by port --limit 0 --json";
+  const auto top = run_command(top_cmd);
+  ASSERT_EQ(top.status, 0) << top.err;
+  const auto sum = run_command("sha256sum " + pcap);
+  ASSERT_EQ(sum.status, 0);
+  const std::string sha = sum.out.substr(0, 64);
+  {
+    // What schema version 3 wrote: the column was sha256 and held the bare SHA-256.
+    Database d(db, Database::Mode::kReadWrite);
+    EXPECT_EQ(d.query_int("PRAGMA user_version"), 4);
+    d.exec("ALTER TABLE captures RENAME COLUMN digest TO sha256");
+    d.exec("UPDATE captures SET sha256 = '" + sha + "'");
+    d.exec("PRAGMA user_version = 3");
+  }
+  const auto again = run_command(ingest_command(db, pcap));
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(again.out.find("skipped: already ingested"), std::string::npos) << again.out;
+  EXPECT_EQ(run_command(top_cmd).out, top.out);  // nothing counted twice
+  Database d(db, Database::Mode::kReadOnly);
+  EXPECT_EQ(d.query_int("PRAGMA user_version"), 4);
+  auto q = d.prepare("SELECT digest FROM captures");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.column_text(0).rfind("xxh3-128:", 0), 0u) << q.column_text(0);
+  EXPECT_EQ(q.column_text(0).size(), 9u + 32u);
 }
 
 TEST_F(IngestCli, ForeignDatabaseIsRefused) {

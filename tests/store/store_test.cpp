@@ -2,6 +2,8 @@
 // values derived by hand from SPEC.md's counting rules.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#define XXH_INLINE_ALL  // one-shot XXH3 of a whole buffer, the reference for the streamed file digest
+#include <xxhash.h>
 
 #include <filesystem>
 #include <fstream>
@@ -426,7 +428,7 @@ TEST_F(StoreTest, ANewCaptureIsRegisteredByItsFirstCommit) {
   auto handle = std::make_shared<CaptureHandle>();
   handle->file.path = "new.pcap";
   handle->file.size = 1234;
-  handle->sha256 = sha.get_future().share();
+  handle->digest = sha.get_future().share();
   BinAggregator agg;
   CommitQueue queue(*store, true);
   CaptureIngest in(queue, agg, sid, handle, 0);
@@ -544,6 +546,38 @@ TEST_F(StoreTest, LockedDatabaseNamesTheCauseAndKeepsCommittedData) {
   }
   other.exec("ROLLBACK");
   EXPECT_EQ(top(kDay0, kDay0 + kBin1d, "port")[0].packets, 1u);
+}
+
+TEST(ContentDigest, KnownDigestsAndChunkedFilesMatchOneShot) {
+  const auto dir = std::filesystem::temp_directory_path() / ("darkscope-digest-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir / "abc") << "abc"; }
+  { std::ofstream(dir / "empty"); }
+  // The reference implementation's values (xxh128sum).
+  EXPECT_EQ(content_digest_file((dir / "abc").string()), "xxh3-128:06b05ab6733a618578af5f94892f3950");
+  EXPECT_EQ(content_digest_file((dir / "empty").string()), "xxh3-128:99aa06d3014798d86001c324468d497f");
+  // Larger than the 8 MiB pieces the mapping is hashed in, and not a multiple of them.
+  std::string big(std::size_t{20} << 20, '\0');
+  std::uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (char& c : big) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  big.resize(big.size() - 12345);
+  { std::ofstream(dir / "big", std::ios::binary) << big; }
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits(big.data(), big.size()));
+  std::string hex;
+  for (unsigned char b : canonical.digest) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  EXPECT_EQ(content_digest_file((dir / "big").string()), "xxh3-128:" + hex);
+  std::filesystem::remove_all(dir);
+  EXPECT_THROW((void)content_digest_file("/nonexistent/file"), std::runtime_error);
 }
 
 TEST(Sha256, KnownDigest) {
