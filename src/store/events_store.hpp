@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "analyze/dos_detector.hpp"
-#include "analyze/profile_tracker.hpp"
+#include "analyze/source_verdict.hpp"
 #include "analyze/scan_detector.hpp"
 #include "analyze/surge_detector.hpp"
 #include "store/observation_store.hpp"

@@ -8,7 +8,6 @@
 #include <string>
 
 #include "analyze/dos_detector.hpp"
-#include "analyze/profile_tracker.hpp"
 #include "analyze/scan_detector.hpp"
 #include "events_support.hpp"
 
@@ -49,21 +48,16 @@ TEST(EventsSoak, MillionsOfSourcesStayWithinTheBound) {
   constexpr std::size_t kMaxActive = 200'000;
   std::uint64_t scan_packets = 0;
   std::uint64_t scans = 0;
-  std::uint64_t piece_packets = 0;
   ScanOptions so;
   so.max_active = kMaxActive;
-  ProfileOptions po;
-  po.max_active = kMaxActive;
   ScanDetector scan(so, 65536.0, [&](const ScanEvent& e) {
     scan_packets += e.packets;
     ++scans;
   });
-  ProfileTracker profiles(po, [&](const ProfilePiece& p) { piece_packets += p.packets; });
   DosDetector dos(DosOptions{}, 65536.0, nullptr);
 
   const std::size_t rss_before = rss_kib();
   std::size_t peak_scan_bytes = 0;
-  std::size_t peak_profile_bytes = 0;
   PacketRecord r = events_test::probe(kT0, 0, "1.0.0.0", IpAddress::v4(0x0A000001u), 23);
   for (std::uint32_t i = 0; i < kSources; ++i) {
     // 100,000 packets per second of packet time: 30 s in all, so the idle
@@ -72,39 +66,32 @@ TEST(EventsSoak, MillionsOfSourcesStayWithinTheBound) {
     r.src = IpAddress::v4(0x01000000u + i);
     r.dst = IpAddress::v4(0x0A000000u + (i & 0xFFFF));
     scan.on_packet(r);
-    profiles.on_packet(r);
     dos.on_packet(r);
     if ((i & 0xFFFF) == 0) {
       peak_scan_bytes = std::max(peak_scan_bytes, scan.memory_bytes());
-      peak_profile_bytes = std::max(peak_profile_bytes, profiles.memory_bytes());
     }
     ASSERT_LE(scan.active(), kMaxActive);
   }
   const std::size_t rss_after = rss_kib();
-  EXPECT_LE(profiles.active(), kMaxActive);
   EXPECT_GT(scan.ended_early(), 0u);
 
   // A table of N active keys holds at most bit_ceil(N / 0.75) slots: 524,288 here.
   EXPECT_LE(peak_scan_bytes, 524'288u * sizeof(ScanDetector::Entry) + (1u << 20));
-  EXPECT_LE(peak_profile_bytes, 524'288u * sizeof(ProfileTracker::Entry));
   EXPECT_EQ(dos.memory_bytes(), 1024u * sizeof(DosDetector::Entry));  // no backscatter: untouched
   if (rss_before != 0) {
-    // The two tables' bound (about 80 MiB) plus slack for the allocator.
-    EXPECT_LE(rss_after - rss_before, 128u * 1024u) << "RSS grew by " << rss_after - rss_before
+    // The scan tables' bound (32 MiB of full entries, 12 MiB of one-packet ones) plus
+    // slack for the allocator.
+    EXPECT_LE(rss_after - rss_before, 64u * 1024u) << "RSS grew by " << rss_after - rss_before
                                                     << " KiB";
   } else {
     std::printf("[ soak ] RSS growth not checked (no /proc, or ASan's quarantine)\n");
   }
 
   scan.flush();
-  profiles.flush();
   EXPECT_EQ(scan_packets, kSources);  // nothing lost on the way
-  EXPECT_EQ(piece_packets, kSources);
   EXPECT_EQ(scan.active(), 0u);
-  std::printf("[ soak ] scans %llu, scan table %zu bytes (%zu B/entry), profile table %zu bytes "
-              "(%zu B/entry), RSS +%zu KiB\n",
-              static_cast<unsigned long long>(scans), peak_scan_bytes,
-              sizeof(ScanDetector::Entry), peak_profile_bytes, sizeof(ProfileTracker::Entry),
+  std::printf("[ soak ] scans %llu, scan tables %zu bytes (%zu B a full entry), RSS +%zu KiB\n",
+              static_cast<unsigned long long>(scans), peak_scan_bytes, sizeof(ScanDetector::Entry),
               rss_after - rss_before);
 }
 
