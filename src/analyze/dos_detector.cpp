@@ -61,6 +61,7 @@ DosVictim dos_victim_of(const PacketRecord& r) noexcept {
 DosDetector::DosDetector(DosOptions options, double darknet_ipv4_size, EventCallback on_event)
     : options_(options),
       scale_(darknet_ipv4_size > 0 ? kTwoTo32 / darknet_ipv4_size : 1.0),
+      ipv4_addresses_(darknet_ipv4_size > 0 ? static_cast<std::uint64_t>(darknet_ipv4_size) : 0),
       on_event_(std::move(on_event)) {}
 
 void DosDetector::on_packet(const PacketRecord& r) {
@@ -126,8 +127,13 @@ void DosDetector::finish(Entry& e) {
     ev.end_ns = e.last_ns;
     ev.packets = e.packets;
     ev.bytes = e.bytes;
+    // Past 130 both counts are estimates (about 5% off): never more addresses than
+    // the darknet has, nor more than 65,536 ports.
     ev.darknet_addresses = e.addresses.value(pool_);
-    ev.ports = e.ports.value(pool_);
+    if (e.k.victim.is_v4() && ipv4_addresses_ > 0) {
+      ev.darknet_addresses = std::min(ev.darknet_addresses, ipv4_addresses_);
+    }
+    ev.ports = std::min<std::uint64_t>(e.ports.value(pool_), 65536);
     ev.peak_window_packets = e.peak_window;
     ev.peak_pps = static_cast<double>(e.peak_window) / 60.0;
     ev.estimated_pps = static_cast<double>(e.packets) * scale_ /

@@ -107,6 +107,9 @@ class DosDetector {
 
   DosOptions options_;
   double scale_;
+  /// The darknet's IPv4 addresses (0: no prefixes). An IPv4 victim's backscatter
+  /// reaches IPv4 addresses only, so its estimated count never exceeds this.
+  std::uint64_t ipv4_addresses_;
   EventCallback on_event_;
   FlatTable<Entry, Key, KeyHash> table_;
   DistinctPool pool_;

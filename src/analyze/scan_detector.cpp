@@ -1,5 +1,6 @@
 #include "analyze/scan_detector.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -20,6 +21,7 @@ ScanDetector::ScanDetector(ScanOptions options, double darknet_ipv4_size,
                            EventCallback on_event)
     : options_(options),
       scale_(darknet_ipv4_size > 0 ? kTwoTo32 / darknet_ipv4_size : 1.0),
+      ipv4_addresses_(darknet_ipv4_size > 0 ? static_cast<std::uint64_t>(darknet_ipv4_size) : 0),
       on_event_(std::move(on_event)) {}
 
 namespace {
@@ -157,6 +159,9 @@ void ScanDetector::finish(Entry& e) {
     ev.end_ns = e.last_ns;
     ev.packets = e.packets;
     ev.destinations = e.destinations.value(pool_);
+    // Past 130 the count is an estimate (about 5% off): a small darknet would
+    // otherwise show a scan reaching more addresses than it has.
+    if (e.k.source.is_v4() && ipv4_addresses_ > 0) ev.destinations = std::min(ev.destinations, ipv4_addresses_);
     ev.destinations_exact = e.destinations.exact();
     ev.estimated_pps = static_cast<double>(e.packets) * scale_ /
                        rate_duration_seconds(e.first_ns, e.last_ns);

@@ -144,6 +144,9 @@ class ScanDetector {
 
   ScanOptions options_;
   double scale_;
+  /// The darknet's IPv4 addresses (0: no prefixes). An IPv4 source's destinations
+  /// are all IPv4, so its estimated count never exceeds this.
+  std::uint64_t ipv4_addresses_;
   EventCallback on_event_;
   FlatTable<Entry, Key, KeyHash> table_;
   FlatTable<FirstEntry, std::uint64_t, FirstHash> first_;

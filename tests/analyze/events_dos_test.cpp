@@ -32,6 +32,23 @@ PacketRecord synack(double t, std::uint32_t n, const char* victim = "192.0.2.80"
   return r;
 }
 
+// Backscatter to every address of a 512-address darknet: the sketch alone says 547,
+// the attack at most 512.
+TEST(EventsDos, AddressEstimateNeverExceedsTheDarknet) {
+  const PrefixSet darknet = PrefixSet::parse_list("198.51.100.0/24,203.0.113.0/24");
+  Collected c;
+  DosDetector d(DosOptions{}, darknet.ipv4_size(), c.sink());
+  for (std::uint32_t i = 0; i < 512; ++i) {
+    PacketRecord r = synack(i * 0.5, 0);
+    r.dst = IpAddress::v4((i % 2 == 0 ? 0xC6336400u : 0xCB007100u) + i / 2);
+    d.on_packet(r);
+  }
+  d.flush();
+  ASSERT_EQ(c.events.size(), 1u);
+  EXPECT_EQ(c.events[0].packets, 512u);
+  EXPECT_EQ(c.events[0].darknet_addresses, 512u);
+}
+
 TEST(EventsDos, AttackJustAboveEveryThreshold) {
   Collected c;
   DosDetector d(DosOptions{}, slash16(), c.sink());
