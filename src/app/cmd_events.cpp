@@ -122,7 +122,7 @@ int run_events(const EventsOptions& o) {
   if (o.type == "scan") {
     const auto rows = store.scans(q);
     if (!o.json) {
-      std::printf("%-39s %-5s %5s %-12s %-20s %-20s %9s %12s %14s %s\n", "source", "proto", "port",
+      std::printf("%-39s %-5s %5s %-12s %-27s %-27s %9s %12s %14s %s\n", "source", "proto", "port",
                   "class", "start", "end", "packets", "destinations", "estimated_pps",
                   "internet_wide");
     }
@@ -143,7 +143,7 @@ int run_events(const EventsOptions& o) {
                        {"fingerprints", fingerprint_names(e.fingerprints)},
                        {"sensor", row.sensor}});
       } else {
-        std::printf("%-39s %-5s %5u %-12s %-20s %-20s %9llu %11llu%s %14.1f %s\n",
+        std::printf("%-39s %-5s %5u %-12s %-27s %-27s %9llu %11llu%s %14.1f %s\n",
                     e.source.to_string().c_str(), protocol_text(e.protocol).c_str(), e.port,
                     std::string(to_string(e.traffic_class)).c_str(),
                     format_iso8601(e.start_ns).c_str(), format_iso8601(e.end_ns).c_str(),
@@ -157,7 +157,7 @@ int run_events(const EventsOptions& o) {
   } else if (o.type == "dos") {
     const auto rows = store.dos(q);
     if (!o.json) {
-      std::printf("%-39s %-6s %-20s %-20s %9s %11s %8s %6s %9s %14s\n", "victim", "proto", "start",
+      std::printf("%-39s %-6s %-27s %-27s %9s %11s %8s %6s %9s %14s\n", "victim", "proto", "start",
                   "end", "packets", "bytes", "darknet", "ports", "peak_pps", "estimated_pps");
     }
     for (const auto& row : rows) {
@@ -176,7 +176,7 @@ int run_events(const EventsOptions& o) {
                        {"estimated_pps", e.estimated_pps},
                        {"sensor", row.sensor}});
       } else {
-        std::printf("%-39s %-6s %-20s %-20s %9llu %11llu %8llu %6llu %9.2f %14.1f\n",
+        std::printf("%-39s %-6s %-27s %-27s %9llu %11llu %8llu %6llu %9.2f %14.1f\n",
                     e.victim.to_string().c_str(), protocol_text(e.protocol).c_str(),
                     format_iso8601(e.start_ns).c_str(), format_iso8601(e.end_ns).c_str(),
                     static_cast<unsigned long long>(e.packets),
