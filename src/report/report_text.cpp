@@ -171,16 +171,16 @@ Findings report_findings(const ReportModel& m, ReportLanguage lang) {
 
   if (!m.surges.largest.empty()) {
     const SurgeRow& r = m.surges.largest.front();
-    f.events.push_back(say(s.f_surge, m.surges.count, port_label(lang, r.port_key, ""),
+    f.events.push_back(say(m.surges.count == 1 ? s.f_surge_one : s.f_surge, m.surges.count, port_label(lang, r.port_key, ""),
                            day_text(r.day), fmt::format("{:.1f}", r.factor)));
   }
   if (!m.dos_attacks.largest.empty()) {
     const DosRow& r = m.dos_attacks.largest.front();
-    f.events.push_back(say(s.f_dos, m.dos_attacks.count, r.victim, group_digits(r.packets)));
+    f.events.push_back(say(m.dos_attacks.count == 1 ? s.f_dos_one : s.f_dos, m.dos_attacks.count, r.victim, group_digits(r.packets)));
   }
   if (!m.scans.largest.empty()) {
     const ScanRow& r = m.scans.largest.front();
-    f.events.push_back(say(s.f_scans, m.scans.count, port_label(lang, r.port_key, ""),
+    f.events.push_back(say(m.scans.count == 1 ? s.f_scans_one : s.f_scans, m.scans.count, port_label(lang, r.port_key, ""),
                            group_digits(r.destinations)));
   }
   return f;

@@ -115,6 +115,10 @@ constexpr ReportStrings kEnglish{
              "packets.",
     .f_scans = "{0} Internet-wide scans were observed; the largest aimed at {1} and reached {2} "
                "darknet addresses.",
+    .f_surge_one = "One surge was detected: {1} on {2}, {3} times its baseline.",
+    .f_dos_one = "One DoS attack was seen through backscatter: it targeted {1} with {2} packets.",
+    .f_scans_one = "One Internet-wide scan was observed: it aimed at {1} and reached {2} darknet "
+                   "addresses.",
     .full_stop = ".",
     .list_separator = ", ",
     .rank_suffix = "{0}",
@@ -237,6 +241,12 @@ constexpr ReportStrings kJapanese{
              "もので、{2}パケットを観測しました。",
     .f_scans = "インターネット全体を対象とするスキャンを{0}件観測しました。最大のものは{1}宛で、"
                "{2}個のダークネットアドレスに到達しました。",
+    .f_surge_one = "特定ポート宛パケットの急増を1件検知しました。{2}の{1}宛で、平常時の約{3}倍に"
+                   "達しました。",
+    .f_dos_one = "バックスキャッタから1件のDoS攻撃を観測しました。{1}を対象としたもので、{2}パケット"
+                 "を観測しました。",
+    .f_scans_one = "インターネット全体を対象とするスキャンを1件観測しました。{1}宛で、{2}個の"
+                   "ダークネットアドレスに到達しました。",
     .full_stop = "。",
     .list_separator = "、",
     .rank_suffix = "{0}位",

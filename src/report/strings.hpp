@@ -120,6 +120,9 @@ struct ReportStrings {
   std::string_view f_surge;            ///< {0} count {1} port {2} day {3} factor
   std::string_view f_dos;              ///< {0} count {1} victim {2} packets
   std::string_view f_scans;            ///< {0} count {1} port {2} destinations
+  std::string_view f_surge_one;        ///< f_surge for exactly one surge
+  std::string_view f_dos_one;          ///< f_dos for exactly one attack
+  std::string_view f_scans_one;        ///< f_scans for exactly one scan
   std::string_view full_stop;
   std::string_view list_separator;
   std::string_view rank_suffix;        ///< {0} rank in running text: ja "7位" (en uses ordinals)

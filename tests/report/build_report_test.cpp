@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "report/record_source.hpp"
+#include "report/report_text.hpp"
 #include "report_scenario.hpp"
 
 namespace darkscope {
@@ -258,6 +259,45 @@ TEST(BuildReport, EventsOfThePeriodLargestFirst) {
   ASSERT_EQ(m.scans.largest.size(), 1u);
   EXPECT_EQ(m.scans.largest[0].source, "1.0.0.1");
   EXPECT_EQ(m.dos_attacks.count, 0u);
+}
+
+// The events sentence counts in words a reader would write: "One surge was
+// detected", never "1 surges were".
+TEST(BuildReport, EventSentencesAgreeInNumber) {
+  ReportModel m;
+  SurgeRow surge;
+  surge.day = 18301;  // 2020-02-09
+  surge.port_key = "tcp/9530";
+  surge.factor = 61.31;
+  m.surges.largest.push_back(surge);
+  DosRow dos;
+  dos.victim = "5.9.44.120";
+  dos.packets = 4321;
+  m.dos_attacks.largest.push_back(dos);
+  ScanRow scan;
+  scan.port_key = "tcp/23";
+  scan.destinations = 512;
+  m.scans.largest.push_back(scan);
+
+  m.surges.count = m.dos_attacks.count = m.scans.count = 1;
+  Findings one = report_findings(m, ReportLanguage::kEnglish);
+  ASSERT_EQ(one.events.size(), 3u);
+  EXPECT_EQ(one.events[0], "One surge was detected: 9530/TCP on 2020-02-09, 61.3 times its baseline.");
+  EXPECT_EQ(one.events[1], "One DoS attack was seen through backscatter: it targeted 5.9.44.120 with 4,321 packets.");
+  EXPECT_EQ(one.events[2], "One Internet-wide scan was observed: it aimed at 23/TCP and reached 512 darknet addresses.");
+  const Findings ja = report_findings(m, ReportLanguage::kJapanese);
+  ASSERT_EQ(ja.events.size(), 3u);
+  EXPECT_EQ(ja.events[0].find("最大のもの"), std::string::npos) << ja.events[0];
+  EXPECT_NE(ja.events[0].find("1件"), std::string::npos) << ja.events[0];
+
+  m.surges.count = 3;
+  m.dos_attacks.count = 2;
+  m.scans.count = 40;
+  Findings many = report_findings(m, ReportLanguage::kEnglish);
+  ASSERT_EQ(many.events.size(), 3u);
+  EXPECT_EQ(many.events[0], "3 surges were detected; the largest hit 9530/TCP on 2020-02-09, 61.3 times its baseline.");
+  EXPECT_EQ(many.events[1].rfind("2 DoS attacks were seen", 0), 0u) << many.events[1];
+  EXPECT_EQ(many.events[2].rfind("40 Internet-wide scans were observed", 0), 0u) << many.events[2];
 }
 
 TEST(BuildReport, EmptySourceGivesAnEmptyReport) {
