@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <regex>
+
 #include "core/time.hpp"
 #include "report/ranking.hpp"
 
@@ -31,12 +33,31 @@ std::string seconds_text(double s) {
   return s >= 100 ? group_digits(static_cast<std::uint64_t>(s + 0.5)) : fmt::format("{:.1f}", s);
 }
 
+/// English counts of one take the singular: "1 source addresses" -> "1 source
+/// address" (a count is "1" only when not part of a longer number like "2,1").
+std::string singular_counts(std::string text) {
+  static const std::regex kOne(
+      R"((^|[^0-9,.])1 (Mirai-type packet|packet|distinct source address|source address|darknet address)(es|s)\b)");
+  return std::regex_replace(text, kOne, "$011 $2");
+}
+
 template <class... Args>
 std::string say(std::string_view pattern, Args&&... args) {
-  return fmt::format(fmt::runtime(pattern), std::forward<Args>(args)...);
+  return singular_counts(fmt::format(fmt::runtime(pattern), std::forward<Args>(args)...));
 }
 
 }  // namespace
+
+/// A country's name inside an English sentence: "the United States", "the
+/// Netherlands"; as in the tables otherwise.
+std::string country_in_sentence(ReportLanguage lang, const std::string& code) {
+  std::string name = country_name(lang, code);
+  if (lang == ReportLanguage::kEnglish &&
+      (code == "US" || code == "GB" || code == "NL" || code == "PH" || code == "AE")) {
+    name = "the " + name;
+  }
+  return name;
+}
 
 std::string group_digits(std::uint64_t v) {
   std::string digits = std::to_string(v);
@@ -129,19 +150,19 @@ Findings report_findings(const ReportModel& m, ReportLanguage lang) {
   }
   if (!m.top_countries.empty()) {
     const RankedRow& top = m.top_countries.front();
-    f.countries.push_back(say(s.f_top_country, country_name(lang, top.key), percent(top.share)));
+    f.countries.push_back(say(s.f_top_country, country_in_sentence(lang, top.key), percent(top.share)));
   }
 
   const MiraiSection& mi = m.mirai;
   f.mirai.push_back(
       say(s.f_mirai, group_digits(mi.packets), group_digits(mi.sources), percent(mi.share_of_all)));
   if (!mi.top_countries.empty()) {
-    f.mirai.push_back(say(s.f_mirai_country, country_name(lang, mi.top_countries.front().key),
+    f.mirai.push_back(say(s.f_mirai_country, country_in_sentence(lang, mi.top_countries.front().key),
                           percent(mi.top_countries.front().share)));
   }
   const CountryTrend& fc = mi.focus_country;
   if (!fc.country.empty()) {
-    const std::string name = country_name(lang, fc.country);
+    const std::string name = country_in_sentence(lang, fc.country);
     if (fc.rank) {
       f.mirai.push_back(say(s.f_focus, name, group_digits(fc.packets), group_digits(fc.sources),
                             rank_words(lang, *fc.rank)));

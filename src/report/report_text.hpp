@@ -22,6 +22,9 @@ namespace darkscope {
                                      const std::string& service);
 /// A previous rank as shown in a table: "7" / "7位", or "-" when absent.
 [[nodiscard]] std::string previous_rank_text(ReportLanguage lang, std::optional<int> rank);
+/// A country's name inside an English sentence ("the United States"); in
+/// Japanese, and for other countries, the name as in the tables.
+[[nodiscard]] std::string country_in_sentence(ReportLanguage lang, const std::string& code);
 /// The label of a ranked row (port label or country name).
 [[nodiscard]] std::string row_label(ReportLanguage lang, const RankedRow& row);
 

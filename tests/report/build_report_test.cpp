@@ -300,6 +300,33 @@ TEST(BuildReport, EventSentencesAgreeInNumber) {
   EXPECT_EQ(many.events[2].rfind("40 Internet-wide scans were observed", 0), 0u) << many.events[2];
 }
 
+TEST(BuildReport, CountriesTakeTheArticleInsideEnglishSentences) {
+  EXPECT_EQ(country_in_sentence(ReportLanguage::kEnglish, "US"), "the United States");
+  EXPECT_EQ(country_in_sentence(ReportLanguage::kEnglish, "NL"), "the Netherlands");
+  EXPECT_EQ(country_in_sentence(ReportLanguage::kEnglish, "BR"), "Brazil");
+  EXPECT_EQ(country_in_sentence(ReportLanguage::kJapanese, "US"), "米国");
+  ReportModel m;
+  RankedRow us;
+  us.key = "US";
+  us.share = 0.416;
+  m.top_countries.push_back(us);
+  const Findings f = report_findings(m, ReportLanguage::kEnglish);
+  ASSERT_FALSE(f.countries.empty());
+  EXPECT_EQ(f.countries[0], "The largest source region was the United States, with 41.6% of the packets.");
+
+  // Counts of one in the singular, and only counts of one.
+  m.mirai.packets = 1;
+  m.mirai.sources = 1;
+  m.mirai.share_of_all = 0.001;
+  const Findings one = report_findings(m, ReportLanguage::kEnglish);
+  ASSERT_FALSE(one.mirai.empty());
+  EXPECT_EQ(one.mirai[0], "1 Mirai-type packet came from 1 source address (0.1% of all packets).");
+  m.mirai.packets = 2001;
+  m.mirai.sources = 21;
+  EXPECT_EQ(report_findings(m, ReportLanguage::kEnglish).mirai[0],
+            "2,001 Mirai-type packets came from 21 source addresses (0.1% of all packets).");
+}
+
 TEST(BuildReport, EmptySourceGivesAnEmptyReport) {
   RecordReportSource source(256);
   const auto m = build_report(source, scenario_request());

@@ -124,7 +124,7 @@ TEST(ReportMarkdown, EnglishTables) {
                            "period."));
   EXPECT_TRUE(contains(md, "New in the top 10 against the previous period: 9530/TCP (dvr-backdoor)."));
   EXPECT_TRUE(contains(md, "That is 200.0% more than in the previous period."));
-  EXPECT_TRUE(contains(md, "Mirai-type packets from Japan: 140 packets from 1 source addresses, "
+  EXPECT_TRUE(contains(md, "Mirai-type packets from Japan: 140 packets from 1 source address, "
                            "ranked 2nd among source regions."));
 }
 
