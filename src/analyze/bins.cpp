@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/time.hpp"
+#include "core/varint.hpp"
 
 #include <sys/mman.h>
 
@@ -73,6 +74,22 @@ std::string bin_key_text(BinDimension dim, std::uint32_t key) {
   return std::to_string(key);
 }
 
+namespace {
+
+/// The position of `text` in a table of names.
+template <class Names>
+bool index_of(const Names& names, std::string_view text, std::uint32_t& key) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == text) {
+      key = static_cast<std::uint32_t>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 bool parse_bin_key(BinDimension dim, std::string_view text, std::uint32_t& key) {
   switch (dim) {
     case BinDimension::kTotal:
@@ -86,21 +103,9 @@ bool parse_bin_key(BinDimension dim, std::string_view text, std::uint32_t& key) 
       return true;
     }
     case BinDimension::kClass:
-      for (std::size_t i = 0; i < kTrafficClassNames.size(); ++i) {
-        if (kTrafficClassNames[i] == text) {
-          key = static_cast<std::uint32_t>(i);
-          return true;
-        }
-      }
-      return false;
+      return index_of(kTrafficClassNames, text, key);
     case BinDimension::kFingerprint:
-      for (std::size_t i = 0; i < kFingerprintNames.size(); ++i) {
-        if (kFingerprintNames[i] == text) {
-          key = static_cast<std::uint32_t>(i);
-          return true;
-        }
-      }
-      return false;
+      return index_of(kFingerprintNames, text, key);
     case BinDimension::kCountry:
     case BinDimension::kMiraiCountry:
       if (text == "unknown" || text.empty()) {
@@ -125,28 +130,6 @@ bool parse_bin_key(BinDimension dim, std::string_view text, std::uint32_t& key) 
   }
   return false;
 }
-
-namespace {
-
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-bool get_varint(std::string_view data, std::size_t& pos, std::uint64_t& v) {
-  v = 0;
-  for (int shift = 0; shift < 64 && pos < data.size(); shift += 7) {
-    const auto b = static_cast<std::uint8_t>(data[pos++]);
-    v |= std::uint64_t{b & 0x7fu} << shift;
-    if ((b & 0x80) == 0) return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 std::string encode_cells(const std::vector<BinCell>& cells) {
   std::string out;

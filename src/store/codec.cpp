@@ -7,24 +7,6 @@
 
 namespace darkscope {
 
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-bool get_varint(std::string_view data, std::size_t& pos, std::uint64_t& v) {
-  v = 0;
-  for (int shift = 0; shift < 64 && pos < data.size(); shift += 7) {
-    const auto b = static_cast<std::uint8_t>(data[pos++]);
-    v |= std::uint64_t{b & 0x7fu} << shift;
-    if ((b & 0x80) == 0) return true;
-  }
-  return false;
-}
-
 namespace {
 
 void put_address16(std::string& out, const IpAddress& a) {
@@ -203,7 +185,12 @@ std::string SetBlockWriter::finish() {
   return out;
 }
 
-bool for_each_set(std::string_view block, const std::function<void(std::uint32_t, std::string_view)>& f) {
+namespace {
+
+/// Walks a set block's (key, set bytes) entries in key order until `visit` returns
+/// false. False when the block is damaged before the walk ends or stops.
+template <class Visit>
+bool walk_sets(std::string_view block, Visit visit) {
   std::size_t pos = 0;
   std::uint64_t n = 0;
   if (!get_varint(block, pos, n) || n > block.size()) return false;
@@ -214,27 +201,31 @@ bool for_each_set(std::string_view block, const std::function<void(std::uint32_t
     if (!get_varint(block, pos, delta) || !get_varint(block, pos, size) || size > block.size() - pos) return false;
     key += delta;
     if (key > 0xffffffffULL) return false;
-    f(static_cast<std::uint32_t>(key), block.substr(pos, size));
+    if (!visit(static_cast<std::uint32_t>(key), block.substr(pos, size))) return true;
     pos += size;
   }
   return pos == block.size();
 }
 
+}  // namespace
+
+bool for_each_set(std::string_view block, const std::function<void(std::uint32_t, std::string_view)>& f) {
+  return walk_sets(block, [&](std::uint32_t key, std::string_view set) {
+    f(key, set);
+    return true;
+  });
+}
+
 bool find_set(std::string_view block, std::uint32_t key, SourceSet& out) {
-  std::size_t pos = 0;
-  std::uint64_t n = 0;
-  if (!get_varint(block, pos, n) || n > block.size()) return false;
-  std::uint64_t k = 0;
-  for (std::uint64_t i = 0; i < n; ++i) {
-    std::uint64_t delta = 0;
-    std::uint64_t size = 0;
-    if (!get_varint(block, pos, delta) || !get_varint(block, pos, size) || size > block.size() - pos) return false;
-    k += delta;
-    if (k == key) return decode_source_set(block.substr(pos, size), out);
-    if (k > key) return false;
-    pos += size;
-  }
-  return false;
+  bool found = false;
+  bool decoded = false;
+  (void)walk_sets(block, [&](std::uint32_t k, std::string_view set) {
+    if (k < key) return true;
+    found = k == key;
+    if (found) decoded = decode_source_set(set, out);
+    return false;
+  });
+  return found && decoded;
 }
 
 void SourceRecordWriter::add(const SourceDay& s, std::span<const PortCount> ports, std::uint32_t scanner_id) {

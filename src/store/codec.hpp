@@ -14,11 +14,9 @@
 #include "analyze/bins.hpp"
 #include "analyze/scan_detector.hpp"
 #include "core/ip_address.hpp"
+#include "core/varint.hpp"
 
 namespace darkscope {
-
-void put_varint(std::string& out, std::uint64_t v);
-[[nodiscard]] bool get_varint(std::string_view data, std::size_t& pos, std::uint64_t& v);
 
 /// Distinct sources, ascending: IPv4 values, then IPv6 addresses.
 struct SourceSet {

@@ -372,25 +372,38 @@ class SqliteStore final : public ObservationStore {
     put_cells_->bind_blob(6, blob.data(), static_cast<int>(blob.size()));
     put_cells_->run();
     if (db_.query_int("SELECT changes()") != 0) return false;
+    const std::vector<BinCell> old = read_bin_cells(span, dim, start, sensor, capture);
+    std::vector<BinCell> cells;
+    if (!decode_cells(blob, cells)) throw StoreError(db_.path() + ": bin cells to store are damaged");
+    write_bin_cells(span, dim, start, sensor, capture, merge_cells(old, cells));
+    return true;
+  }
+
+  /// The cells of one stored bin row (it must exist).
+  std::vector<BinCell> read_bin_cells(int span, BinDimension dim, std::int64_t start, std::int64_t sensor,
+                                      std::int64_t capture) {
     auto sel = db_.prepare(
         "SELECT cells FROM bins WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?");
-    sel.bind(1, std::int64_t{span}).bind(2, d).bind(3, start).bind(4, sensor).bind(5, capture);
-    std::vector<BinCell> old;
+    sel.bind(1, std::int64_t{span}).bind(2, std::int64_t{static_cast<int>(dim)}).bind(3, start).bind(4, sensor).bind(5, capture);
     std::vector<BinCell> cells;
-    if (!sel.step() || !decode_cells(sel.column_blob(0), old) || !decode_cells(blob, cells)) {
+    if (!sel.step() || !decode_cells(sel.column_blob(0), cells)) {
       throw StoreError(db_.path() + ": stored bin cells are damaged");
     }
-    sel.reset();
-    const std::string merged = encode_cells(merge_cells(old, cells));
+    return cells;
+  }
+
+  /// Replaces the cells of one stored bin row.
+  void write_bin_cells(int span, BinDimension dim, std::int64_t start, std::int64_t sensor, std::int64_t capture,
+                   const std::vector<BinCell>& cells) {
+    const std::string blob = encode_cells(cells);
     db_.prepare("UPDATE bins SET cells = ? WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?")
-        .bind_blob(1, merged.data(), static_cast<int>(merged.size()))
+        .bind_blob(1, blob.data(), static_cast<int>(blob.size()))
         .bind(2, std::int64_t{span})
-        .bind(3, d)
+        .bind(3, std::int64_t{static_cast<int>(dim)})
         .bind(4, start)
         .bind(5, sensor)
         .bind(6, capture)
         .run();
-    return true;
   }
 
   /// Writes the sets of one bin in blocks of consecutive keys.
@@ -525,26 +538,12 @@ class SqliteStore final : public ObservationStore {
   /// Sets a bin's `sources` to the sizes of its sets.
   void fix_sources(int span, BinDimension dim, std::int64_t start, std::int64_t sensor, std::int64_t capture,
                    const std::map<std::uint32_t, SourceSet>& sets) {
-    auto sel = db_.prepare(
-        "SELECT cells FROM bins WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?");
-    const auto d = std::int64_t{static_cast<int>(dim)};
-    sel.bind(1, std::int64_t{span}).bind(2, d).bind(3, start).bind(4, sensor).bind(5, capture);
-    std::vector<BinCell> cells;
-    if (!sel.step() || !decode_cells(sel.column_blob(0), cells)) throw StoreError(db_.path() + ": stored bin cells are damaged");
-    sel.reset();
+    std::vector<BinCell> cells = read_bin_cells(span, dim, start, sensor, capture);
     for (BinCell& c : cells) {
       const auto it = sets.find(c.key);
       c.sources = it != sets.end() ? it->second.size() : 0;
     }
-    const std::string blob = encode_cells(cells);
-    db_.prepare("UPDATE bins SET cells = ? WHERE span = ? AND dim = ? AND start = ? AND sensor_id = ? AND capture_id = ?")
-        .bind_blob(1, blob.data(), static_cast<int>(blob.size()))
-        .bind(2, std::int64_t{span})
-        .bind(3, d)
-        .bind(4, start)
-        .bind(5, sensor)
-        .bind(6, capture)
-        .run();
+    write_bin_cells(span, dim, start, sensor, capture, cells);
   }
 
   void remove_capture_rows(std::int64_t capture_id, int sensor) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "../support/packet_builder.hpp"
+#include "../support/live_traffic.hpp"
 #include "../support/run_command.hpp"
 
 namespace darkscope {
@@ -286,23 +287,14 @@ TEST(AnalyzeLive, LoopbackUntilSigtermThenTheSummary) {
     GTEST_SKIP() << "live capture on lo not possible here: " << said;
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the capture handle is active
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  ASSERT_GE(fd, 0);
   constexpr int kInside = 25;
-  for (int i = 0; i < kInside + 10; ++i) {
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<std::uint16_t>(9000 + i % 3));
+  ASSERT_TRUE(send_udp(kInside + 10, "dksc", [](int i) {
     // The last ten go to 127.0.0.1: outside the darknet, filtered out by BPF.
-    to.sin_addr.s_addr = htonl(i < kInside ? 0x7F4D0005u : 0x7F000001u);
-    const char payload[4] = {'d', 'k', 's', 'c'};
-    ::sendto(fd, payload, sizeof payload, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-  }
-  ::close(fd);
+    return std::pair{i < kInside ? 0x7F4D0005u : 0x7F000001u, 9000 + i % 3};
+  }));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  ::kill(child, SIGTERM);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  const int status = terminate_and_wait(child);
+  ASSERT_NE(status, -1);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
   std::ifstream in(out);

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/live_traffic.hpp"
 #include "capture/capture_source.hpp"
 
 namespace darkscope {
@@ -33,14 +34,8 @@ struct BoundUdpPort {
 };
 
 void send_udp(std::uint16_t port, std::size_t payload_size) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const std::vector<char> payload(payload_size, 'x');
-  ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::close(fd);
+  (void)testing::send_udp(1, std::string(payload_size, 'x'),
+                          [port](int) { return std::pair{std::uint32_t{INADDR_LOOPBACK}, port}; });
 }
 
 TEST(CaptureLive, LoopbackUdpArrivesWithExactLengths) {

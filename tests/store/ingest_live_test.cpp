@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "../support/live_traffic.hpp"
 #include "../support/run_command.hpp"
 
 namespace darkscope {
@@ -67,24 +68,15 @@ TEST(IngestLive, LoopbackUntilSigtermThenTopReadsTheBins) {
     GTEST_SKIP() << "live ingest on lo not possible here: " << read_text(err);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  ASSERT_GE(fd, 0);
   constexpr int kInside = 30;
-  for (int i = 0; i < kInside + 10; ++i) {
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<std::uint16_t>(i % 2 == 0 ? 5060 : 1900));
+  ASSERT_TRUE(send_udp(kInside + 10, "dsk", [](int i) {
     // Ten go to 127.0.0.1: outside the darknet, filtered out by BPF.
-    to.sin_addr.s_addr = htonl(i < kInside ? 0x7F4E0000u + 1 + static_cast<unsigned>(i % 5)
-                                           : 0x7F000001u);
-    const char payload[3] = {'d', 's', 'k'};
-    ::sendto(fd, payload, sizeof payload, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-  }
-  ::close(fd);
+    return std::pair{i < kInside ? 0x7F4E0000u + 1 + static_cast<unsigned>(i % 5) : 0x7F000001u,
+                     i % 2 == 0 ? 5060 : 1900};
+  }));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  ::kill(child, SIGTERM);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  const int status = terminate_and_wait(child);
+  ASSERT_NE(status, -1);
   ASSERT_TRUE(WIFEXITED(status)) << read_text(err);
   EXPECT_EQ(WEXITSTATUS(status), 0) << read_text(err);
 
