@@ -2,7 +2,10 @@
 #include <pcap/pcap.h>
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "capture/capture_source.hpp"
 
@@ -12,6 +15,7 @@ struct LiveCapture::Impl {
   pcap_t* handle = nullptr;
   CaptureInfo info;
   std::atomic<bool> stop{false};
+  std::optional<std::chrono::steady_clock::time_point> drain_until;  // set once stopped
   std::int64_t subsecond_ns = 1000;
   std::uint16_t link_type = 0;
 
@@ -70,7 +74,17 @@ LiveCapture::~LiveCapture() = default;
 
 bool LiveCapture::next(Frame& frame) {
   Impl& s = *impl_;
-  while (!s.stop.load(std::memory_order_relaxed)) {
+  using Clock = std::chrono::steady_clock;
+  while (true) {
+    if (s.stop.load(std::memory_order_relaxed) && !s.drain_until) {
+      // After a stop request the capture reads on, without blocking, for two buffer
+      // timeouts: the kernel hands over its last block when the timeout retires it,
+      // so packets that arrived before the request are counted, not dropped.
+      s.drain_until = Clock::now() + std::chrono::milliseconds(2 * kTimeoutMs);
+      char errbuf[PCAP_ERRBUF_SIZE] = {};
+      pcap_setnonblock(s.handle, 1, errbuf);
+    }
+    if (s.drain_until && Clock::now() >= *s.drain_until) return false;
     pcap_pkthdr* header = nullptr;
     const std::uint8_t* data = nullptr;
     const int rc = pcap_next_ex(s.handle, &header, &data);
@@ -84,13 +98,15 @@ bool LiveCapture::next(Frame& frame) {
       ++s.info.packets;
       return true;
     }
-    if (rc == 0) continue;              // timeout: look at the stop flag again
-    if (rc == PCAP_ERROR_BREAK) break;  // pcap_breakloop from request_stop
+    if (rc == 0) {  // timeout, or nothing ready while draining
+      if (s.drain_until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    if (rc == PCAP_ERROR_BREAK) continue;  // request_stop: drain, then end
     s.info.complete = false;
     s.info.error = "live capture on " + s.info.path + ": " + pcap_geterr(s.handle);
     return false;
   }
-  return false;
 }
 
 const CaptureInfo& LiveCapture::info() const { return impl_->info; }

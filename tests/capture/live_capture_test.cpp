@@ -109,6 +109,28 @@ TEST(CaptureLive, StopFromAnotherThreadEndsAWaitingNext) {
   EXPECT_LT(waited, std::chrono::seconds(3));
 }
 
+// A stop that comes right after the packets, before the kernel's buffer timeout has
+// handed them over: they are still read, then the capture ends.
+TEST(CaptureLive, StopRightAfterTrafficStillReadsIt) {
+  BoundUdpPort sink;
+  ASSERT_NE(sink.port, 0);
+  std::unique_ptr<LiveCapture> live;
+  try {
+    live = std::make_unique<LiveCapture>("lo", "udp and dst port " + std::to_string(sink.port));
+  } catch (const CaptureOpenError& e) {
+    GTEST_SKIP() << "live capture on lo not permitted here: " << e.what();
+  }
+  for (int i = 0; i < 5; ++i) send_udp(sink.port, 10 + i);
+  live->request_stop();
+  const auto started = std::chrono::steady_clock::now();
+  Frame f;
+  std::size_t read = 0;
+  while (live->next(f)) ++read;
+  EXPECT_EQ(read, 5u);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  EXPECT_FALSE(live->next(f)) << "a drained capture stays ended";
+}
+
 TEST(CaptureLive, BadFilterAndMissingInterfaceAreOpenErrors) {
   try {
     LiveCapture live("lo", "this is not bpf");
