@@ -52,30 +52,12 @@ std::uint16_t TrafficSummary::country_slot(const std::array<char, 2>& cc) noexce
   return static_cast<std::uint16_t>(a * 26 + b);
 }
 
-void TrafficSummary::source_seen(std::uint32_t asn, std::uint16_t cslot, std::uint16_t org,
-                                 const std::array<char, 2>& cc) const {
-  if (cslot == kOtherCountrySlot) {
-    ++other_countries_[std::string(cc.data(), 2)].sources;
-  } else {
-    ++countries_[cslot].sources;
-  }
-  ++asns_[asn].sources;
-  if (org != 0) ++orgs_[org].sources;
-}
-
-void TrafficSummary::drain_pending() const {
-  static constexpr std::array<char, 2> kNoText{};
+void TrafficSummary::drain_ports() const {
   for (std::uint32_t& slot : port_ring_) {
     if (slot != kNoPort) ++port_packets_[slot];
     slot = kNoPort;
   }
-  while (pending_count_ > 0) {
-    const PendingSource& p = pending_[(pending_next_ + kPendingSources - pending_count_) %
-                                      kPendingSources];
-    --pending_count_;
-    if (sources_v4_.insert(p.v4)) source_seen(p.asn, p.country_slot, p.org, kNoText);
-  }
-  pending_next_ = 0;
+  port_next_ = 0;
 }
 
 void TrafficSummary::add(const PacketRecord& r) {
@@ -99,45 +81,32 @@ void TrafficSummary::add(const PacketRecord& r) {
     std::uint32_t& due = port_ring_[port_next_];
     if (due != kNoPort) ++port_packets_[due];
     due = slot;
-    port_next_ = (port_next_ + 1) % kPendingSources;
+    port_next_ = (port_next_ + 1) % kPendingPorts;
   }
   if (!r.source_known()) return;
 
   const std::uint16_t cslot = country_slot(r.country);
-  if (cslot == kOtherCountrySlot) {
-    ++other_countries_[std::string(r.country.data(), 2)].packets;
-  } else {
-    ++countries_[cslot].packets;
-  }
-  ++asns_[r.asn].packets;
+  Tally& country = cslot == kOtherCountrySlot ? other_countries_[std::string(r.country.data(), 2)]
+                                              : countries_[cslot];
+  Tally& as = asns_[r.asn];
+  ++country.packets;
+  ++as.packets;
   if (r.scanner_org != 0) {
     if (r.scanner_org >= orgs_.size()) orgs_.resize(std::size_t{r.scanner_org} + 1);
     ++orgs_[r.scanner_org].packets;
     ++research_packets_;
   }
+  if (r.new_source) {
+    ++sources_;
+    ++country.sources;
+    ++as.sources;
+    if (r.scanner_org != 0) ++orgs_[r.scanner_org].sources;
+  }
   destinations_.insert(r.dst);
-
-  if (!r.src.is_v4() || cslot == kOtherCountrySlot) {
-    const bool fresh = r.src.is_v4() ? sources_v4_.insert(r.src.v4_value())
-                                     : sources_v6_.insert(r.src);
-    if (fresh) source_seen(r.asn, cslot, r.scanner_org, r.country);
-    return;
-  }
-  // IPv4: prefetch this source's slot now, probe it kPendingSources packets later.
-  const std::uint32_t v4 = r.src.v4_value();
-  sources_v4_.prefetch(v4);
-  PendingSource& slot = pending_[pending_next_];
-  if (pending_count_ == kPendingSources) {
-    if (sources_v4_.insert(slot.v4)) source_seen(slot.asn, slot.country_slot, slot.org, {});
-  } else {
-    ++pending_count_;
-  }
-  slot = PendingSource{v4, r.asn, cslot, r.scanner_org};
-  pending_next_ = (pending_next_ + 1) % kPendingSources;
 }
 
 std::vector<TrafficSummary::PortRow> TrafficSummary::top_ports(std::size_t limit) const {
-  drain_pending();
+  drain_ports();
   std::vector<PortRow> rows;
   for (std::size_t slot = 0; slot < port_packets_.size(); ++slot) {
     if (port_packets_[slot] != 0) rows.push_back({slot_key(slot), port_packets_[slot]});
@@ -149,7 +118,6 @@ std::vector<TrafficSummary::PortRow> TrafficSummary::top_ports(std::size_t limit
 }
 
 std::vector<TrafficSummary::CountryRow> TrafficSummary::top_countries(std::size_t limit) const {
-  drain_pending();
   std::vector<CountryRow> rows;
   for (std::size_t slot = 0; slot < countries_.size(); ++slot) {
     const Tally& t = countries_[slot];
@@ -166,7 +134,6 @@ std::vector<TrafficSummary::CountryRow> TrafficSummary::top_countries(std::size_
 }
 
 std::vector<TrafficSummary::AsnRow> TrafficSummary::top_asns(std::size_t limit) const {
-  drain_pending();
   std::vector<AsnRow> rows;
   asns_.for_each([&](std::uint32_t asn, const Tally& t) { rows.push_back({asn, t.packets, t.sources}); });
   return ranked(std::move(rows), limit,
@@ -174,7 +141,6 @@ std::vector<TrafficSummary::AsnRow> TrafficSummary::top_asns(std::size_t limit) 
 }
 
 std::vector<TrafficSummary::OrgRow> TrafficSummary::scanner_orgs() const {
-  drain_pending();
   std::vector<OrgRow> rows;
   for (std::size_t org = 1; org < orgs_.size(); ++org) {
     if (orgs_[org].packets == 0) continue;

@@ -10,11 +10,10 @@
 #include <map>
 
 #include "analyze/port_key.hpp"
-#include "core/address_set.hpp"
 #include "core/darknet_address_set.hpp"
 #include "core/packet_record.hpp"
 #include "core/prefix.hpp"
-#include "core/u32_set.hpp"
+#include "core/u32_set.hpp"  // U32Map
 
 namespace darkscope {
 
@@ -22,10 +21,10 @@ namespace darkscope {
 /// classes count every observed packet, port rows only the packets that aim at a
 /// port, source rows every observed packet whose IP header is complete.
 ///
-/// Per-packet work is a handful of counter increments, one bit in the darknet's
-/// destination bitmap and one probe of a 4-byte-a-slot source set. The probe is
-/// deferred by kPendingSources packets after a prefetch of its slot, so that the
-/// cache misses of distinct sources overlap instead of queueing.
+/// Distinct sources are counted from PacketRecord::new_source, so the records must
+/// come through a SourceTable (PipelineOptions::track_sources), which keeps the one
+/// per-source entry of the run. Per-packet work is then a handful of counter
+/// increments and one bit in the darknet's destination bitmap.
 class TrafficSummary {
  public:
   /// Destinations are counted as hash-set members (no darknet known).
@@ -69,10 +68,7 @@ class TrafficSummary {
   [[nodiscard]] std::uint64_t anomaly_count(int bit_index) const noexcept {
     return anomalies_[bit_index];
   }
-  [[nodiscard]] std::uint64_t unique_sources() const {
-    drain_pending();
-    return sources_v4_.size() + sources_v6_.size();
-  }
+  [[nodiscard]] std::uint64_t unique_sources() const noexcept { return sources_; }
   [[nodiscard]] std::uint64_t unique_destinations() const noexcept { return destinations_.size(); }
   [[nodiscard]] std::uint64_t research_packets() const noexcept { return research_packets_; }
 
@@ -88,26 +84,18 @@ class TrafficSummary {
     std::uint64_t packets = 0;
     std::uint64_t sources = 0;
   };
-  /// A source waiting for its set probe, with what its packet said of it.
-  struct PendingSource {
-    std::uint32_t v4 = 0;
-    std::uint32_t asn = 0;
-    std::uint16_t country_slot = 0;
-    std::uint16_t org = 0;
-  };
   static constexpr std::uint32_t kNoPort = ~std::uint32_t{0};
-  static constexpr std::size_t kPendingSources = 16;
+  static constexpr std::size_t kPendingPorts = 16;
   static constexpr std::uint16_t kUnknownCountrySlot = 26 * 26;
   static constexpr std::uint16_t kOtherCountrySlot = 26 * 26 + 1;
 
   static std::uint16_t country_slot(const std::array<char, 2>& cc) noexcept;
-  void source_seen(std::uint32_t asn, std::uint16_t country_slot, std::uint16_t org,
-                   const std::array<char, 2>& cc) const;
-  void drain_pending() const;
+  void drain_ports() const;
 
   std::uint64_t observed_ = 0;
   std::uint64_t outside_ = 0;
   std::uint64_t research_packets_ = 0;
+  std::uint64_t sources_ = 0;
   std::int64_t first_ns_ = 0;
   std::int64_t last_ns_ = 0;
   std::array<std::uint64_t, kTrafficClassCount> classes_{};
@@ -115,21 +103,16 @@ class TrafficSummary {
   std::array<std::uint64_t, kAnomalyCount> anomalies_{};
   // Direct-indexed port counters: TCP ports, UDP ports, then the ICMP row. The long
   // tail of ports makes these random accesses: each is prefetched and applied
-  // kPendingSources packets later, from port_ring_.
+  // kPendingPorts packets later, from port_ring_.
   mutable std::vector<std::uint64_t> port_packets_;
-  mutable std::array<std::uint32_t, kPendingSources> port_ring_;
+  mutable std::array<std::uint32_t, kPendingPorts> port_ring_;
   mutable std::size_t port_next_ = 0;
-  // Packets are tallied when they arrive; sources when they are first inserted
+  // Packets are tallied when they arrive; sources on their first packet
   // (enrichment gives every packet of a source the same country, AS and organisation).
-  mutable std::vector<Tally> countries_;  // kUnknownCountrySlot, kOtherCountrySlot, "AA".."ZZ"
-  mutable std::map<std::string, Tally> other_countries_;  // codes that are not two letters
-  mutable U32Map<Tally> asns_;
-  mutable std::vector<Tally> orgs_;
-  mutable U32Set sources_v4_;
-  mutable AddressSet sources_v6_;
-  mutable std::array<PendingSource, kPendingSources> pending_{};
-  mutable std::size_t pending_count_ = 0;
-  mutable std::size_t pending_next_ = 0;
+  std::vector<Tally> countries_;  // kUnknownCountrySlot, kOtherCountrySlot, "AA".."ZZ"
+  std::map<std::string, Tally> other_countries_;  // codes that are not two letters
+  U32Map<Tally> asns_;
+  std::vector<Tally> orgs_;
   DarknetAddressSet destinations_;
 };
 

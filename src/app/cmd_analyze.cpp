@@ -234,6 +234,7 @@ int run_analyze(const AnalyzeOptions& o) {
     return 2;
   }
   PipelineOptions p;
+  p.track_sources = true;  // the summary counts distinct sources from new_source
   p.darknet = PrefixSet::parse_list(o.darknet);
   p.classify.mirai_strict = o.mirai_strict;
   p.progress = !o.quiet;

@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <csignal>
+#include <memory>
 #include <cstdio>
 #include <thread>
 
 #include "decode/decoder.hpp"
 #include "enrich/enricher.hpp"
+#include "enrich/source_table.hpp"
 
 namespace darkscope {
 namespace {
@@ -70,7 +72,8 @@ constexpr std::size_t kFileBatch = 64;
 /// `batch` records at a time. Returns the number of frames whose link type could not
 /// be decoded.
 std::uint64_t pump(CaptureSource& source, const PipelineOptions& options,
-                   const Classifier& classifier, PacketSink& sink, PipelineResult& result,
+                   const Classifier& classifier, SourceTable* sources, PacketSink& sink,
+                   PipelineResult& result,
                    Progress* progress, const std::atomic<bool>* stop, std::size_t batch) {
   Frame frame;
   std::vector<PacketRecord> records(batch);
@@ -79,7 +82,11 @@ std::uint64_t pump(CaptureSource& source, const PipelineOptions& options,
   const auto hand_over = [&] {
     if (filled == 0) return;
     const std::span<PacketRecord> run(records.data(), filled);
-    if (options.enricher != nullptr) options.enricher->enrich_observed(run);
+    if (sources != nullptr) {
+      sources->mark(run);
+    } else if (options.enricher != nullptr) {
+      options.enricher->enrich_observed(run);
+    }
     sink.on_batch(run);
     filled = 0;
   };
@@ -105,6 +112,12 @@ std::uint64_t pump(CaptureSource& source, const PipelineOptions& options,
   return unsupported;
 }
 
+/// The run's source table when the options ask for one.
+std::unique_ptr<SourceTable> source_table(const PipelineOptions& options) {
+  if (!options.track_sources) return nullptr;
+  return std::make_unique<SourceTable>(options.enricher);
+}
+
 std::string link_types_text(const std::vector<std::uint16_t>& types) {
   std::string out;
   for (auto t : types) {
@@ -126,6 +139,7 @@ PipelineResult run_files(const std::vector<std::string>& paths, const PipelineOp
                          PacketSink& sink) {
   PipelineResult result;
   const Classifier classifier(options.darknet, options.classify);
+  const auto sources = source_table(options);
   Progress progress(options.progress, paths.size());
   for (std::size_t i = 0; i < paths.size(); ++i) {
     const std::string& path = paths[i];
@@ -146,7 +160,7 @@ PipelineResult run_files(const std::vector<std::string>& paths, const PipelineOp
     progress.file_started();
     sink.on_file_begin(source->info());
     const std::uint64_t unsupported =
-        pump(*source, options, classifier, sink, result, &progress, nullptr, kFileBatch);
+        pump(*source, options, classifier, sources.get(), sink, result, &progress, nullptr, kFileBatch);
     CaptureInfo info = source->info();
     if (unsupported > 0) {
       result.unsupported += unsupported;
@@ -173,6 +187,7 @@ PipelineResult run_live(const std::string& interface, const PipelineOptions& opt
                         PacketSink& sink, const std::atomic<bool>& stop) {
   PipelineResult result;
   const Classifier classifier(options.darknet, options.classify);
+  const auto sources = source_table(options);
   LiveCapture live(interface, options.darknet.to_bpf());
   sink.on_file_begin(live.info());
   // The capture waits in next(); a watcher turns the stop flag into request_stop().
@@ -182,7 +197,7 @@ PipelineResult run_live(const std::string& interface, const PipelineOptions& opt
     live.request_stop();
   });
   // One record at a time: on a quiet interface a batch would hold packets back.
-  result.unsupported = pump(live, options, classifier, sink, result, nullptr, &stop, 1);
+  result.unsupported = pump(live, options, classifier, sources.get(), sink, result, nullptr, &stop, 1);
   done.store(true);
   watcher.join();
   result.live_stats = live.stats();

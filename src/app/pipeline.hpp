@@ -35,6 +35,10 @@ struct PipelineOptions {
   PrefixSet darknet;
   ClassifyOptions classify;
   Enricher* enricher = nullptr;  ///< null: no enrichment
+  /// Keep one entry per source for the whole run (a SourceTable): records get
+  /// new_source, and enrichment is read from the same entry instead of the
+  /// enricher's bounded cache. Memory grows with the run's distinct sources.
+  bool track_sources = false;
   std::uint16_t sensor_id = 0;
   bool progress = false;         ///< progress lines on stderr
 };

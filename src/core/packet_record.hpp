@@ -179,6 +179,9 @@ struct PacketRecord {
   std::uint32_t asn = 0;           ///< 0 when unknown
   std::uint16_t scanner_org = 0;   ///< 0 = none; else index into the enricher's org table
   std::uint8_t os_guess = 0;       ///< 0 = none; else index into the enricher's OS table
+  /// The first observed packet of its source in the run. Set only when the pipeline
+  /// tracks sources (PipelineOptions::track_sources, a SourceTable); false otherwise.
+  bool new_source = false;
 
   [[nodiscard]] bool has_anomaly(Anomaly a) const noexcept { return (anomalies & a) != 0; }
   [[nodiscard]] bool has_fingerprint(Fingerprint f) const noexcept {

@@ -115,6 +115,15 @@ class U32Map {
     if ((used_ + 1) * 4 > slots_.size() * 3) grow();
     return slots_[find_or_insert(k)].value;
   }
+  /// The value for k, or nullptr when absent.
+  [[nodiscard]] const Value* find(std::uint32_t k) const noexcept {
+    if (k == 0) return has_zero_ ? &zero_value_ : nullptr;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = detail::u32_slot(k, shift_);; i = (i + 1) & mask) {
+      if (slots_[i].key == k) return &slots_[i].value;
+      if (slots_[i].key == 0) return nullptr;
+    }
+  }
   void prefetch(std::uint32_t k) const noexcept {
     __builtin_prefetch(slots_.data() + detail::u32_slot(k, shift_), 1);
   }

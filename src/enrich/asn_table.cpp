@@ -13,32 +13,42 @@ namespace {
 constexpr std::size_t kMaxReportedLines = 5;
 
 // Splits off the next CSV field; handles "quoted, with ""escaped"" quotes".
+// The field is a view into `line`, or into `scratch` when quotes had to be undone.
 // Returns false when a quoted field is not closed.
-bool next_field(std::string_view& line, std::string& out) {
-  out.clear();
-  if (!line.empty() && line.front() == '"') {
-    std::size_t i = 1;
-    while (true) {
-      if (i >= line.size()) return false;
-      if (line[i] == '"') {
-        if (i + 1 < line.size() && line[i + 1] == '"') {
-          out.push_back('"');
-          i += 2;
-          continue;
-        }
-        ++i;
-        break;
-      }
-      out.push_back(line[i]);
-      ++i;
-    }
-    if (i < line.size() && line[i] != ',') return false;
-    line.remove_prefix(std::min(i + 1, line.size()));
+bool next_field(std::string_view& line, std::string& scratch, std::string_view& out) {
+  if (line.empty() || line.front() != '"') {
+    const auto comma = line.find(',');
+    out = line.substr(0, comma);
+    line.remove_prefix(comma == std::string_view::npos ? line.size() : comma + 1);
     return true;
   }
-  const auto comma = line.find(',');
-  out.assign(line.substr(0, comma));
-  line.remove_prefix(comma == std::string_view::npos ? line.size() : comma + 1);
+  const auto close = line.find('"', 1);
+  if (close == std::string_view::npos) return false;
+  if (close + 1 >= line.size() || line[close + 1] != '"') {  // no escaped quote: a view
+    if (close + 1 < line.size() && line[close + 1] != ',') return false;
+    out = line.substr(1, close - 1);
+    line.remove_prefix(std::min(close + 2, line.size()));
+    return true;
+  }
+  scratch.clear();
+  std::size_t i = 1;
+  while (true) {
+    if (i >= line.size()) return false;
+    if (line[i] == '"') {
+      if (i + 1 < line.size() && line[i + 1] == '"') {
+        scratch.push_back('"');
+        i += 2;
+        continue;
+      }
+      ++i;
+      break;
+    }
+    scratch.push_back(line[i]);
+    ++i;
+  }
+  if (i < line.size() && line[i] != ',') return false;
+  line.remove_prefix(std::min(i + 1, line.size()));
+  out = scratch;
   return true;
 }
 
@@ -110,7 +120,14 @@ std::size_t AsnTable::add_csv(std::string_view text, std::string_view label, boo
   std::size_t added = 0;
   std::size_t bad = 0;
   std::size_t line_no = 0;
-  std::string name;
+  std::string scratch;
+  std::string_view name;
+  std::uint32_t last_named = 0;
+  // The published files have ~58 bytes a line.
+  const std::size_t expect = text.size() / 48;
+  v4_start_.reserve(v4_start_.size() + expect);
+  v4_end_.reserve(v4_end_.size() + expect);
+  v4_asn_.reserve(v4_asn_.size() + expect);
   auto report = [&](std::string_view why) {
     if (++bad <= kMaxReportedLines) {
       warnings.push_back(std::string(label) + ":" + std::to_string(line_no) + ": " +
@@ -137,7 +154,7 @@ std::size_t AsnTable::add_csv(std::string_view text, std::string_view label, boo
         continue;
       }
     }
-    if (!next_field(line, name)) {
+    if (!next_field(line, scratch, name)) {
       report("unterminated quoted name");
       continue;
     }
@@ -192,7 +209,10 @@ std::size_t AsnTable::add_csv(std::string_view text, std::string_view label, boo
       v6_end_.push_back(b6);
       v6_asn_.push_back(asn);
     }
-    if (asn != 0 && !name.empty()) names_.try_emplace(asn, name);
+    if (asn != 0 && asn != last_named && !name.empty()) {
+      add_name(asn, name);
+      last_named = asn;  // neighbouring ranges often share an AS
+    }
     ++added;
   }
   if (bad > kMaxReportedLines) {
@@ -259,9 +279,16 @@ std::uint32_t AsnTable::lookup(const IpAddress& a) const noexcept {
   return find_range(v6_start_, v6_end_, v6_asn_, to_uint128(a));
 }
 
+void AsnTable::add_name(std::uint32_t asn, std::string_view name) {
+  NameRef& ref = names_[asn];
+  if (ref.size != 0) return;  // the first name given stays
+  ref = {static_cast<std::uint32_t>(name_text_.size()), static_cast<std::uint32_t>(name.size())};
+  name_text_.append(name);
+}
+
 std::string_view AsnTable::name(std::uint32_t asn) const noexcept {
-  const auto it = names_.find(asn);
-  return it == names_.end() ? std::string_view{} : std::string_view{it->second};
+  const NameRef* ref = names_.find(asn);
+  return ref == nullptr ? std::string_view{} : std::string_view(name_text_).substr(ref->offset, ref->size);
 }
 
 }  // namespace darkscope

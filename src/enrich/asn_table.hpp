@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/ip_address.hpp"
+#include "core/u32_set.hpp"
 
 namespace darkscope {
 
@@ -45,6 +45,8 @@ class AsnTable {
   [[nodiscard]] bool empty() const noexcept { return v4_start_.empty() && v6_start_.empty(); }
 
  private:
+  void add_name(std::uint32_t asn, std::string_view name);
+
   // Structure of arrays: the binary search touches only the starts.
   std::vector<std::uint32_t> v4_start_;
   std::vector<std::uint32_t> v4_end_;
@@ -52,7 +54,13 @@ class AsnTable {
   std::vector<Uint128> v6_start_;
   std::vector<Uint128> v6_end_;
   std::vector<std::uint32_t> v6_asn_;
-  std::unordered_map<std::uint32_t, std::string> names_;
+  // Names, each once, in one block of text: a file holds ~80k ASes.
+  struct NameRef {
+    std::uint32_t offset = 0;
+    std::uint32_t size = 0;
+  };
+  std::string name_text_;
+  U32Map<NameRef> names_;
 };
 
 }  // namespace darkscope

@@ -1,12 +1,6 @@
 #include "enrich/enricher.hpp"
 
-#include <sys/mman.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include <algorithm>
-#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -14,7 +8,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "core/u32_set.hpp"
+#include "core/u32_line_map.hpp"
 #include "enrich/asn_table.hpp"
 #include "enrich/mmdb_file.hpp"
 #include "enrich/os_guess.hpp"
@@ -42,137 +36,6 @@ static_assert(sizeof(CacheEntry) <= 32);
 
 constexpr unsigned kProbes = 4;
 
-/// The IPv4 cache: 8-byte entries, eight to a 64-byte line, so that a lookup reads one
-/// line. An entry names its answer by index into a small table of distinct answers
-/// (sources of one AS and country share one), which keeps the cache small enough to
-/// stay in the second-level cache for ~100k sources. It starts at 512 KiB and
-/// doubles while it is more than half full, up to the configured size; past that a
-/// full line gives up one entry to the newcomer.
-class V4Cache {
- public:
-  static constexpr std::size_t kPerLine = 8;
-  /// Eight addresses, then their answers: the addresses compare at once (SSE2), so a
-  /// lookup costs one line and no data-dependent branch.
-  struct alignas(64) Line {
-    std::array<std::uint32_t, kPerLine> addr;
-    std::array<std::uint32_t, kPerLine> answer;  // index + 1 into answers_; 0 = empty
-  };
-  static_assert(sizeof(Line) == 64);
-
-  explicit V4Cache(std::size_t max_entries) {
-    max_lines_ = std::max<std::size_t>(
-        1, std::bit_ceil(std::max<std::size_t>(max_entries, 1)) / kPerLine);
-    allocate(std::min<std::size_t>(max_lines_, kInitialLines));
-  }
-  ~V4Cache() { std::free(lines_); }
-  V4Cache(const V4Cache&) = delete;
-  V4Cache& operator=(const V4Cache&) = delete;
-
-  [[nodiscard]] const Line* line_of(std::uint32_t v) const noexcept {
-    return lines_ + (detail::u32_slot(v, shift_) & (line_count_ - 1));
-  }
-  void prefetch(std::uint32_t v) const noexcept { __builtin_prefetch(line_of(v)); }
-
-  /// The answer cached for v, or nullptr.
-  [[nodiscard]] const Resolved* find(std::uint32_t v) const noexcept {
-    const Line* line = line_of(v);
-    const unsigned slot = match(*line, v);
-    if (slot >= kPerLine || line->answer[slot] == 0) return nullptr;
-    return &answers_[line->answer[slot] - 1];
-  }
-  void insert(std::uint32_t v, const Resolved& r) {
-    if (used_ * 2 > line_count_ * kPerLine && line_count_ < max_lines_) grow();
-    place(v, answer_index(r) + 1);
-  }
-
- private:
-  static constexpr std::size_t kInitialLines = 8192;  // 64k entries, 512 KiB
-
-  /// The slot holding v among the line's used slots, or kPerLine.
-  static unsigned match(const Line& line, std::uint32_t v) noexcept {
-#if defined(__SSE2__)
-    const __m128i key = _mm_set1_epi32(static_cast<int>(v));
-    const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(line.addr.data()));
-    const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(line.addr.data() + 4));
-    const unsigned bits =
-        static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, key)))) |
-        (static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, key)))) << 4);
-    // Several slots may hold v's value only when some are empty (address 0 in an
-    // unused slot): the used ones come first, so the lowest match is the real one.
-    return bits == 0 ? kPerLine : static_cast<unsigned>(std::countr_zero(bits));
-#else
-    for (unsigned i = 0; i < kPerLine; ++i) {
-      if (line.answer[i] == 0) return kPerLine;
-      if (line.addr[i] == v) return i;
-    }
-    return kPerLine;
-#endif
-  }
-
-  void allocate(std::size_t lines) {
-    constexpr std::size_t kHugePage = std::size_t{2} << 20;
-    const std::size_t bytes = lines * sizeof(Line);
-    const bool huge = bytes >= kHugePage;
-    const std::size_t rounded = huge ? (bytes + kHugePage - 1) / kHugePage * kHugePage : bytes;
-    // Large tables on 2 MiB pages: every packet probes a random line.
-    void* p = std::aligned_alloc(huge ? kHugePage : 64, rounded);
-    if (p == nullptr) throw std::bad_alloc();
-    if (huge) ::madvise(p, rounded, MADV_HUGEPAGE);  // a hint only
-    std::memset(p, 0, bytes);
-    lines_ = static_cast<Line*>(p);
-    line_count_ = lines;
-    shift_ = 64 - static_cast<unsigned>(std::countr_zero(lines));
-    used_ = 0;
-  }
-  void place(std::uint32_t v, std::uint32_t answer) noexcept {
-    Line& line = lines_[detail::u32_slot(v, shift_) & (line_count_ - 1)];
-    for (unsigned i = 0; i < kPerLine; ++i) {
-      if (line.answer[i] == 0) {
-        line.addr[i] = v;
-        line.answer[i] = answer;
-        ++used_;
-        return;
-      }
-      if (line.addr[i] == v) {
-        line.answer[i] = answer;
-        return;
-      }
-    }
-    // A full line: the newcomer takes a slot chosen by other bits of its address.
-    const unsigned victim = (v * 0x2545F491u) >> 29;
-    line.addr[victim] = v;
-    line.answer[victim] = answer;
-  }
-  void grow() {
-    Line* old = lines_;
-    const std::size_t old_count = line_count_;
-    allocate(line_count_ * 2);
-    for (std::size_t i = 0; i < old_count; ++i) {
-      for (unsigned k = 0; k < kPerLine; ++k) {
-        if (old[i].answer[k] != 0) place(old[i].addr[k], old[i].answer[k]);
-      }
-    }
-    std::free(old);
-  }
-  std::uint32_t answer_index(const Resolved& r) {
-    const std::uint64_t key = (std::uint64_t{r.asn} << 32) | (std::uint64_t{r.org} << 16) |
-                              (std::uint64_t{static_cast<std::uint8_t>(r.country[0])} << 8) |
-                              static_cast<std::uint8_t>(r.country[1]);
-    const auto [it, fresh] =
-        answer_ids_.try_emplace(key, static_cast<std::uint32_t>(answers_.size()));
-    if (fresh) answers_.push_back(r);
-    return it->second;
-  }
-
-  Line* lines_ = nullptr;
-  std::size_t line_count_ = 0;
-  std::size_t max_lines_ = 0;
-  unsigned shift_ = 64;
-  std::size_t used_ = 0;
-  std::vector<Resolved> answers_;
-  std::unordered_map<std::uint64_t, std::uint32_t> answer_ids_;
-};
-
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -197,7 +60,11 @@ struct Enricher::Impl {
 
   CacheEntry* cache = nullptr;  // IPv6 sources; calloc'd: untouched slots cost no memory
   std::size_t mask = 0;
-  std::unique_ptr<V4Cache> cache4;  // IPv4 sources
+  // IPv4 sources -> index into `answers`: 8 bytes an entry, since sources of one AS
+  // and country share an answer.
+  std::unique_ptr<U32LineMap> cache4;
+  std::vector<Resolved> answers{Resolved{}};  // answer 0: nothing known
+  std::unordered_map<std::uint64_t, std::uint32_t> answer_ids{{0, 0}};
   EnrichStats stats;
 
   ~Impl() {
@@ -288,16 +155,34 @@ struct Enricher::Impl {
     if (cache4 != nullptr && a.is_v4()) cache4->prefetch(a.v4_value());
   }
   Resolved cached_v4(std::uint32_t v) noexcept {
-    if (const Resolved* hit = cache4->find(v)) {
+    if (const std::uint32_t* hit = cache4->find(v)) {
       ++stats.hits;
-      return *hit;
+      return answers[*hit];
     }
     const Resolved r = resolve(IpAddress::v4(v));
     try {
-      cache4->insert(v, r);
+      const std::uint32_t id = answer_id(r);
+      *cache4->insert(v).first = id;
     } catch (...) {  // out of memory: answered, not cached
     }
     return r;
+  }
+
+  /// The id of r in `answers`, added when new.
+  std::uint32_t answer_id(const Resolved& r) {
+    const std::uint64_t key = (std::uint64_t{r.asn} << 32) | (std::uint64_t{r.org} << 16) |
+                              (std::uint64_t{static_cast<std::uint8_t>(r.country[0])} << 8) |
+                              static_cast<std::uint8_t>(r.country[1]);
+    const auto [it, fresh] = answer_ids.try_emplace(key, static_cast<std::uint32_t>(answers.size()));
+    if (fresh) {
+      try {
+        answers.push_back(r);
+      } catch (...) {
+        answer_ids.erase(it);
+        throw;
+      }
+    }
+    return it->second;
   }
 };
 
@@ -341,7 +226,7 @@ Enricher::Enricher(const EnrichOptions& options) : impl_(std::make_unique<Impl>(
     std::size_t n = 1;
     while (n < options.cache_entries) n <<= 1;
     n = std::max<std::size_t>(n, kProbes);
-    m.cache4 = std::make_unique<V4Cache>(n);
+    m.cache4 = std::make_unique<U32LineMap>(n);
     // IPv6 sources are few on today's darknets: a quarter of the slots.
     const std::size_t n6 = std::max<std::size_t>(n / 4, kProbes);
     m.cache = static_cast<CacheEntry*>(std::calloc(n6, sizeof(CacheEntry)));
@@ -369,6 +254,18 @@ void Enricher::enrich_observed(std::span<PacketRecord> records) noexcept {
   for (PacketRecord& r : records) {
     if (r.observed && r.source_known()) enrich(r);
   }
+}
+
+std::uint32_t Enricher::answer(const IpAddress& a) {
+  return impl_->answer_id(impl_->resolve(a));
+}
+
+void Enricher::fill(std::uint32_t answer, PacketRecord& r) const noexcept {
+  r.os_guess = guess_os(r);
+  const Resolved& v = impl_->answers[answer];
+  r.country = v.country;
+  r.asn = v.asn;
+  r.scanner_org = v.org;
 }
 
 namespace {

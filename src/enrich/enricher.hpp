@@ -68,6 +68,13 @@ class Enricher {
   void enrich_observed(std::span<PacketRecord> records) noexcept;
   [[nodiscard]] SourceInfo lookup(const IpAddress& a);
 
+  /// Resolves a (without the cache) and names what it resolved to by a small id:
+  /// sources with the same country, AS and organisation share one. For tables that
+  /// keep their own entry per source (SourceTable); may throw std::bad_alloc.
+  [[nodiscard]] std::uint32_t answer(const IpAddress& a);
+  /// enrich() from an id that answer() gave for r.src.
+  void fill(std::uint32_t answer, PacketRecord& r) const noexcept;
+
   /// Name of a scanner_org slot value ("" for 0).
   [[nodiscard]] std::string_view org_name(std::uint16_t org) const noexcept;
   /// AS name for a number, "" when unknown.

@@ -1,4 +1,5 @@
 #include "analyze/summary.hpp"
+#include "enrich/source_table.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,6 +19,16 @@ PacketRecord probe(std::uint32_t src, std::uint32_t dst, TrafficClass cls, std::
   r.ts_ns = ts;
   return r;
 }
+
+/// A summary fed as the pipeline feeds it: through a SourceTable, which marks each
+/// source's first packet.
+struct Tracked : TrafficSummary {
+  SourceTable table;
+  void add(PacketRecord r) {
+    table.mark(std::span(&r, 1));
+    TrafficSummary::add(r);
+  }
+};
 
 }  // namespace
 
@@ -43,7 +54,7 @@ TEST(PortKey, ParsesItsTextForm) {
 }
 
 TEST(TrafficSummary, CountsBySpecRules) {
-  TrafficSummary s;
+  Tracked s;
   s.add(probe(1, 100, TrafficClass::kTcpSyn, 23, 5000));
   s.add(probe(1, 101, TrafficClass::kTcpSyn, 23, 3000));
   s.add(probe(2, 100, TrafficClass::kTcpSyn, 2323, 4000));
@@ -79,7 +90,7 @@ TEST(TrafficSummary, CountsBySpecRules) {
 }
 
 TEST(TrafficSummary, SourceRowsUseEnrichedSlots) {
-  TrafficSummary s;
+  Tracked s;
   auto a = probe(1, 100, TrafficClass::kTcpSyn, 23);
   a.country = {'J', 'P'};
   a.asn = 2497;

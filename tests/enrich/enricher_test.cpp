@@ -1,4 +1,5 @@
 #include "enrich/enricher.hpp"
+#include "enrich/source_table.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <random>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "enrich_test_support.hpp"
 
@@ -205,6 +207,73 @@ TEST(Enricher, CacheAgreesWithUncachedLookups) {
   }
   check_cache_agrees(o, 1024);
   check_cache_agrees(o, std::size_t{1} << 20);
+}
+
+// The pipeline's way for `analyze`: one SourceTable entry per source gives both the
+// first-packet mark and the enrichment, which must equal the enricher's own answers.
+TEST(SourceTable, MarksFirstPacketsAndEnrichesLikeTheEnricher) {
+  REQUIRE_CORPUS();
+  EnrichOptions o;
+  if (test::have_repo_data()) {
+    o.geo_db = test::repo_data("dbip-country-mmdb/dbip-country.mmdb");
+    o.asn_db = test::repo_data("asn/asn-ipv4.csv");
+  } else {
+    o = test_db_options();
+  }
+  Enricher e(o);
+  SourceTable table(&e);
+  std::mt19937_64 rng(3);
+  std::vector<IpAddress> pool;
+  for (int i = 0; i < 150000; ++i) {
+    const auto r = rng();
+    if (i % 50 == 0) {
+      std::uint8_t b[16];
+      for (int k = 0; k < 16; ++k) b[k] = static_cast<std::uint8_t>(rng());
+      b[0] = 0x2a;
+      pool.push_back(IpAddress::v6(b));
+    } else if (i % 50 == 1) {
+      pool.push_back(IpAddress::v4(0xA28E7D00u | (r & 0xff)));  // Censys
+    } else {
+      pool.push_back(IpAddress::v4(i == 2 ? 0 : static_cast<std::uint32_t>(r)));
+    }
+  }
+  std::unordered_set<IpAddress, IpAddressHash> seen;
+  std::vector<PacketRecord> run(64);
+  std::size_t firsts = 0, known = 0;
+  for (int k = 0; k < 6000; ++k) {
+    for (std::size_t j = 0; j < run.size(); ++j) {
+      PacketRecord& r = run[j];
+      r = PacketRecord{};
+      r.src = pool[rng() % (k % 2 == 0 ? pool.size() : 2000)];
+      r.ip_version = r.src.is_v4() ? 4 : 6;
+      r.observed = j % 16 != 5;               // some outside the darknet
+      if (j % 32 == 7) r.ip_version = 0;      // some without an IP header
+    }
+    table.mark(run);
+    for (const PacketRecord& r : run) {
+      if (!r.observed || !r.source_known()) {
+        ASSERT_FALSE(r.new_source);
+        ASSERT_EQ(r.asn, 0u);
+        continue;
+      }
+      const bool first = seen.insert(r.src).second;
+      ASSERT_EQ(r.new_source, first) << r.src.to_string();
+      firsts += first;
+      const auto want = e.lookup_uncached(r.src);
+      ASSERT_EQ(r.country[0] ? std::optional<std::string>(std::string(r.country.data(), 2)) : std::nullopt,
+                want.country)
+          << r.src.to_string();
+      ASSERT_EQ(r.asn ? std::optional<std::uint32_t>(r.asn) : std::nullopt, want.asn);
+      ASSERT_EQ(r.scanner_org ? std::optional<std::string>(std::string(e.org_name(r.scanner_org)))
+                              : std::nullopt,
+                want.scanner);
+      known += want.country || want.asn || want.scanner;
+    }
+  }
+  EXPECT_EQ(table.size(), seen.size());
+  EXPECT_EQ(firsts, seen.size());
+  EXPECT_GT(seen.size(), 100000u);  // the table grew several times
+  EXPECT_GT(known, 10000u);
 }
 
 // CPU time of this thread: the machine may be shared, wall time would measure the neighbours.

@@ -1,0 +1,29 @@
+#include "enrich/source_table.hpp"
+
+#include "enrich/enricher.hpp"
+
+namespace darkscope {
+
+void SourceTable::mark(std::span<PacketRecord> records) {
+  for (const PacketRecord& r : records) {
+    if (r.observed && r.source_known() && r.src.is_v4()) v4_.prefetch(r.src.v4_value());
+  }
+  for (PacketRecord& r : records) {
+    if (!r.observed || !r.source_known()) continue;
+    std::uint32_t answer = 0;
+    if (r.src.is_v4()) {
+      const auto [value, fresh] = v4_.insert(r.src.v4_value());
+      if (fresh && enricher_ != nullptr) *value = enricher_->answer(r.src);
+      r.new_source = fresh;
+      answer = *value;
+    } else {
+      std::uint32_t& value = v6_[r.src];
+      r.new_source = value == 0;
+      if (value == 0) value = (enricher_ != nullptr ? enricher_->answer(r.src) : 0) + 1;
+      answer = value - 1;
+    }
+    if (enricher_ != nullptr) enricher_->fill(answer, r);
+  }
+}
+
+}  // namespace darkscope
