@@ -19,12 +19,7 @@ namespace {
 
 constexpr std::array<char, 2> kNoCountry{};
 
-// What one source resolves to; the cache stores exactly this.
-struct Resolved {
-  std::uint32_t asn = 0;
-  std::uint16_t org = 0;
-  std::array<char, 2> country{};
-};
+using Resolved = SourceAnswer;
 
 // 32 bytes: two entries a cache line.
 struct CacheEntry {
@@ -240,10 +235,7 @@ Enricher::~Enricher() = default;
 void Enricher::enrich(PacketRecord& r) noexcept {
   r.os_guess = guess_os(r);
   if (!r.source_known()) return;
-  const Resolved v = impl_->cached(r.src);
-  r.country = v.country;
-  r.asn = v.asn;
-  r.scanner_org = v.org;
+  impl_->cached(r.src).fill(r);
 }
 
 void Enricher::enrich_observed(std::span<PacketRecord> records) noexcept {
@@ -260,13 +252,7 @@ std::uint32_t Enricher::answer(const IpAddress& a) {
   return impl_->answer_id(impl_->resolve(a));
 }
 
-void Enricher::fill(std::uint32_t answer, PacketRecord& r) const noexcept {
-  r.os_guess = guess_os(r);
-  const Resolved& v = impl_->answers[answer];
-  r.country = v.country;
-  r.asn = v.asn;
-  r.scanner_org = v.org;
-}
+std::span<const SourceAnswer> Enricher::answers() const noexcept { return impl_->answers; }
 
 namespace {
 SourceInfo to_info(const Enricher& e, const Resolved& v) {

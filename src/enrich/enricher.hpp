@@ -2,6 +2,7 @@
 // for each packet's source, filled once into the record's slots.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -50,6 +51,19 @@ struct SourceInfo {
   std::optional<std::string> scanner;  ///< research-scanner organisation
 };
 
+/// What one source resolves to (the enricher's record slots).
+struct SourceAnswer {
+  std::uint32_t asn = 0;
+  std::uint16_t org = 0;
+  std::array<char, 2> country{};
+
+  void fill(PacketRecord& r) const noexcept {
+    r.country = country;
+    r.asn = asn;
+    r.scanner_org = org;
+  }
+};
+
 /// Loads the databases once, then answers per address from compact in-memory
 /// structures (with a per-source cache). Warnings (missing database, bad list
 /// lines) are collected, not thrown; unreadable explicit files throw at construction.
@@ -72,8 +86,8 @@ class Enricher {
   /// sources with the same country, AS and organisation share one. For tables that
   /// keep their own entry per source (SourceTable); may throw std::bad_alloc.
   [[nodiscard]] std::uint32_t answer(const IpAddress& a);
-  /// enrich() from an id that answer() gave for r.src.
-  void fill(std::uint32_t answer, PacketRecord& r) const noexcept;
+  /// The answers by id (id 0: nothing known); a later answer() may move them.
+  [[nodiscard]] std::span<const SourceAnswer> answers() const noexcept;
 
   /// Name of a scanner_org slot value ("" for 0).
   [[nodiscard]] std::string_view org_name(std::uint16_t org) const noexcept;
