@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +34,16 @@ struct BoundUdpPort {
   ~BoundUdpPort() { ::close(fd); }
 };
 
+/// A capture on lo with `filter`, or nullptr (with the reason) when lo cannot be opened.
+std::unique_ptr<LiveCapture> open_lo(const std::string& filter, std::string& why) {
+  try {
+    return std::make_unique<LiveCapture>("lo", filter);
+  } catch (const CaptureOpenError& e) {
+    why = e.what();
+    return nullptr;
+  }
+}
+
 void send_udp(std::uint16_t port, std::size_t payload_size) {
   (void)testing::send_udp(1, std::string(payload_size, 'x'),
                           [port](int) { return std::pair{std::uint32_t{INADDR_LOOPBACK}, port}; });
@@ -41,12 +52,9 @@ void send_udp(std::uint16_t port, std::size_t payload_size) {
 TEST(CaptureLive, LoopbackUdpArrivesWithExactLengths) {
   BoundUdpPort sink;
   ASSERT_NE(sink.port, 0);
-  std::unique_ptr<LiveCapture> live;
-  try {
-    live = std::make_unique<LiveCapture>("lo", "udp and dst port " + std::to_string(sink.port));
-  } catch (const CaptureOpenError& e) {
-    GTEST_SKIP() << "live capture on lo not permitted here: " << e.what();
-  }
+  std::string why;
+  const auto live = open_lo("udp and dst port " + std::to_string(sink.port), why);
+  if (!live) GTEST_SKIP() << "live capture on lo not permitted here: " << why;
   EXPECT_EQ(live->info().format, "live");
   EXPECT_EQ(live->info().path, "lo");
   ASSERT_EQ(live->info().link_types.size(), 1u);
@@ -90,12 +98,9 @@ TEST(CaptureLive, LoopbackUdpArrivesWithExactLengths) {
 }
 
 TEST(CaptureLive, StopFromAnotherThreadEndsAWaitingNext) {
-  std::unique_ptr<LiveCapture> live;
-  try {
-    live = std::make_unique<LiveCapture>("lo", "udp and dst port 9 and src port 9");
-  } catch (const CaptureOpenError& e) {
-    GTEST_SKIP() << "live capture on lo not permitted here: " << e.what();
-  }
+  std::string why;
+  const auto live = open_lo("udp and dst port 9 and src port 9", why);
+  if (!live) GTEST_SKIP() << "live capture on lo not permitted here: " << why;
   const auto started = std::chrono::steady_clock::now();
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -114,12 +119,9 @@ TEST(CaptureLive, StopFromAnotherThreadEndsAWaitingNext) {
 TEST(CaptureLive, StopRightAfterTrafficStillReadsIt) {
   BoundUdpPort sink;
   ASSERT_NE(sink.port, 0);
-  std::unique_ptr<LiveCapture> live;
-  try {
-    live = std::make_unique<LiveCapture>("lo", "udp and dst port " + std::to_string(sink.port));
-  } catch (const CaptureOpenError& e) {
-    GTEST_SKIP() << "live capture on lo not permitted here: " << e.what();
-  }
+  std::string why;
+  const auto live = open_lo("udp and dst port " + std::to_string(sink.port), why);
+  if (!live) GTEST_SKIP() << "live capture on lo not permitted here: " << why;
   for (int i = 0; i < 5; ++i) send_udp(sink.port, 10 + i);
   live->request_stop();
   const auto started = std::chrono::steady_clock::now();
