@@ -234,7 +234,7 @@ std::size_t AsnTable::load_file(const std::string& path, std::vector<std::string
   const std::string_view base = std::string_view(path).substr(slash == std::string::npos ? 0 : slash + 1);
   const bool numbers_are_v6 = base.find("ipv6") != std::string_view::npos;
   // A regular file is parsed straight from its mapping: reading it into a buffer
-  // would first clear and then copy its ~30 MB.
+  // would first clear and then copy it (the IPv4 file is 24 MB).
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error(path + ": cannot open ASN range file: " + std::strerror(errno));
   struct stat st {};

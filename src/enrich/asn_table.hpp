@@ -54,7 +54,7 @@ class AsnTable {
   std::vector<Uint128> v6_start_;
   std::vector<Uint128> v6_end_;
   std::vector<std::uint32_t> v6_asn_;
-  // Names, each once, in one block of text: a file holds ~80k ASes.
+  // Names, each once, in one block of text: the published files name ~91k ASes.
   struct NameRef {
     std::uint32_t offset = 0;
     std::uint32_t size = 0;
