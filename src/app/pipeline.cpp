@@ -5,8 +5,8 @@
 
 #include <chrono>
 #include <csignal>
-#include <memory>
 #include <cstdio>
+#include <memory>
 #include <thread>
 
 #include "decode/decoder.hpp"

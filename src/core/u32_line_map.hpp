@@ -47,18 +47,7 @@ class U32LineMap {
   void prefetch(std::uint32_t k) const noexcept { __builtin_prefetch(home(k)); }
 
   /// The value of k, or nullptr.
-  [[nodiscard]] const std::uint32_t* find(std::uint32_t k) const noexcept {
-    if (k == 0) return has_zero_ ? &zero_value_ : nullptr;
-    const std::size_t mask = line_count_ - 1;
-    std::size_t i = home_index(k);
-    for (std::size_t d = 0; d <= max_probe_; ++d, i = (i + 1) & mask) {
-      const Line& line = lines_[i];
-      const unsigned hit = match(line, k);
-      if (hit != 0) return &line.value[std::countr_zero(hit)];
-      if (match(line, 0) != 0) return nullptr;  // a line with room ends the probe
-    }
-    return nullptr;
-  }
+  [[nodiscard]] const std::uint32_t* find(std::uint32_t k) const noexcept { return locate(k); }
 
   /// The value slot of k, and true when k was inserted now (its value is then 0).
   /// Exact maps may throw std::bad_alloc when they grow; caches stop growing instead.
@@ -68,7 +57,7 @@ class U32LineMap {
       has_zero_ = true;
       return {&zero_value_, fresh};
     }
-    if (std::uint32_t* v = const_cast<std::uint32_t*>(find(k))) return {v, false};
+    if (std::uint32_t* v = locate(k)) return {v, false};
     if ((used_ + 1) * 4 > capacity() * 3 && line_count_ < max_lines_) {
       try {
         grow();
@@ -106,6 +95,19 @@ class U32LineMap {
   static constexpr std::size_t kInitialLines = 8192;  // 64k entries, 512 KiB
 
   [[nodiscard]] std::size_t capacity() const noexcept { return line_count_ * kPerLine; }
+  /// The value slot of k, or nullptr.
+  [[nodiscard]] std::uint32_t* locate(std::uint32_t k) const noexcept {
+    if (k == 0) return has_zero_ ? &zero_value_ : nullptr;
+    const std::size_t mask = line_count_ - 1;
+    std::size_t i = home_index(k);
+    for (std::size_t d = 0; d <= max_probe_; ++d, i = (i + 1) & mask) {
+      Line& line = lines_[i];
+      const unsigned hit = match(line, k);
+      if (hit != 0) return &line.value[std::countr_zero(hit)];
+      if (match(line, 0) != 0) return nullptr;  // a line with room ends the probe
+    }
+    return nullptr;
+  }
   [[nodiscard]] std::size_t home_index(std::uint32_t k) const noexcept {
     return detail::u32_slot(k, shift_) & (line_count_ - 1);
   }
@@ -177,7 +179,7 @@ class U32LineMap {
   std::size_t used_ = 0;
   std::size_t max_probe_ = 0;  // the farthest any key lies past its home line
   bool has_zero_ = false;
-  std::uint32_t zero_value_ = 0;
+  mutable std::uint32_t zero_value_ = 0;  // locate() hands out its address
 };
 
 }  // namespace darkscope

@@ -1,18 +1,14 @@
 #include "enrich/asn_table.hpp"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <numeric>
 #include <stdexcept>
+
+#include "core/mapped_file.hpp"
 
 namespace darkscope {
 namespace {
@@ -130,11 +126,6 @@ std::size_t AsnTable::add_csv(std::string_view text, std::string_view label, boo
   std::string scratch;
   std::string_view name;
   std::uint32_t last_named = 0;
-  // The published files have ~58 bytes a line.
-  const std::size_t expect = text.size() / 48;
-  v4_start_.reserve(v4_start_.size() + expect);
-  v4_end_.reserve(v4_end_.size() + expect);
-  v4_asn_.reserve(v4_asn_.size() + expect);
   auto report = [&](std::string_view why) {
     if (++bad <= kMaxReportedLines) {
       warnings.push_back(std::string(label) + ":" + std::to_string(line_no) + ": " +
@@ -235,28 +226,7 @@ std::size_t AsnTable::load_file(const std::string& path, std::vector<std::string
   const bool numbers_are_v6 = base.find("ipv6") != std::string_view::npos;
   // A regular file is parsed straight from its mapping: reading it into a buffer
   // would first clear and then copy it (the IPv4 file is 24 MB).
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw std::runtime_error(path + ": cannot open ASN range file: " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    const auto size = static_cast<std::size_t>(st.st_size);
-    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p != MAP_FAILED) {
-      ::close(fd);
-      ::madvise(p, size, MADV_SEQUENTIAL);
-      std::size_t added = 0;
-      try {
-        added = add_csv(std::string_view(static_cast<const char*>(p), size), path, numbers_are_v6,
-                        warnings);
-      } catch (...) {
-        ::munmap(p, size);
-        throw;
-      }
-      ::munmap(p, size);
-      return added;
-    }
-  }
-  ::close(fd);
+  if (const auto mapped = MappedFile::map(path)) return add_csv(mapped->text(), path, numbers_are_v6, warnings);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open ASN range file");
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

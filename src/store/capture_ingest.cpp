@@ -1,8 +1,6 @@
 #include "store/capture_ingest.hpp"
 
 #include <pthread.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 
 #include <openssl/evp.h>
 #include <xxhash.h>
@@ -15,6 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/mapped_file.hpp"
 #include "core/time.hpp"
 
 namespace darkscope {
@@ -38,26 +37,17 @@ std::string hex(const unsigned char* bytes, std::size_t n) {
 /// let go, so the resident set stays small whatever the file's size.
 template <typename Update>
 void feed_file(const std::string& path, Update update) {
+  if (const auto mapped = MappedFile::map(path)) {
+    constexpr std::size_t kChunk = std::size_t{8} << 20;
+    for (std::size_t off = 0; off < mapped->size(); off += kChunk) {
+      const std::size_t n = std::min(kChunk, mapped->size() - off);
+      update(mapped->data() + off, n);
+      mapped->release(off, n);
+    }
+    return;
+  }
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
-  struct stat st {};
-  const int fd = ::fileno(f.get());
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    const auto size = static_cast<std::size_t>(st.st_size);
-    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p != MAP_FAILED) {
-      ::madvise(p, size, MADV_SEQUENTIAL);
-      auto* bytes = static_cast<unsigned char*>(p);
-      constexpr std::size_t kChunk = std::size_t{8} << 20;
-      for (std::size_t off = 0; off < size; off += kChunk) {
-        const std::size_t n = std::min(kChunk, size - off);
-        update(bytes + off, n);
-        ::madvise(bytes + off, n, MADV_DONTNEED);
-      }
-      ::munmap(p, size);
-      return;
-    }
-  }
   std::vector<unsigned char> buf(1 << 20);
   std::size_t n = 0;
   while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) update(buf.data(), n);

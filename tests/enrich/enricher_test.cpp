@@ -164,26 +164,33 @@ testing::AssertionResult slots_say(const Enricher& e, const PacketRecord& r, con
                                      << " AS" << want_asn << " " << want.scanner.value_or("-");
 }
 
-void check_cache_agrees(const EnrichOptions& base, std::size_t cache_entries) {
-  EnrichOptions o = base;
-  o.cache_entries = cache_entries;
-  Enricher e(o);
-  std::mt19937_64 rng(42);
+/// n random sources: every `every`-th global-unicast IPv6, the one after it in
+/// Censys's 162.142.125.0/24, the rest random IPv4.
+std::vector<IpAddress> source_pool(std::mt19937_64& rng, int n, int every) {
   std::vector<IpAddress> pool;
-  for (int i = 0; i < 20000; ++i) {
+  for (int i = 0; i < n; ++i) {
     const auto r = rng();
-    if (i % 10 == 0) {
+    if (i % every == 0) {
       std::uint8_t b[16];
       for (int k = 0; k < 16; ++k) b[k] = static_cast<std::uint8_t>(rng());
       b[0] = 0x20;  // global unicast
       b[1] = static_cast<std::uint8_t>(b[1] & 0x0f);
       pool.push_back(IpAddress::v6(b));
-    } else if (i % 10 == 1) {
-      pool.push_back(IpAddress::v4(0xA28E7D00u | (r & 0xff)));  // 162.142.125.0/24 (Censys)
+    } else if (i % every == 1) {
+      pool.push_back(IpAddress::v4(0xA28E7D00u | (r & 0xff)));
     } else {
       pool.push_back(IpAddress::v4(static_cast<std::uint32_t>(r)));
     }
   }
+  return pool;
+}
+
+void check_cache_agrees(const EnrichOptions& base, std::size_t cache_entries) {
+  EnrichOptions o = base;
+  o.cache_entries = cache_entries;
+  Enricher e(o);
+  std::mt19937_64 rng(42);
+  const std::vector<IpAddress> pool = source_pool(rng, 20000, 10);
   std::size_t known = 0;
   for (int i = 0; i < 100000; ++i) {
     const IpAddress& a = pool[rng() % (i % 3 == 0 ? pool.size() : 500)];
@@ -233,20 +240,8 @@ TEST(SourceTable, MarksFirstPacketsAndEnrichesLikeTheEnricher) {
   Enricher e(o);
   SourceTable table(&e);
   std::mt19937_64 rng(3);
-  std::vector<IpAddress> pool;
-  for (int i = 0; i < 150000; ++i) {
-    const auto r = rng();
-    if (i % 50 == 0) {
-      std::uint8_t b[16];
-      for (int k = 0; k < 16; ++k) b[k] = static_cast<std::uint8_t>(rng());
-      b[0] = 0x2a;
-      pool.push_back(IpAddress::v6(b));
-    } else if (i % 50 == 1) {
-      pool.push_back(IpAddress::v4(0xA28E7D00u | (r & 0xff)));  // Censys
-    } else {
-      pool.push_back(IpAddress::v4(i == 2 ? 0 : static_cast<std::uint32_t>(r)));
-    }
-  }
+  std::vector<IpAddress> pool = source_pool(rng, 150000, 50);
+  pool[2] = IpAddress::v4(0);  // crafted packets come from 0.0.0.0 too
   std::unordered_set<IpAddress, IpAddressHash> seen;
   std::vector<PacketRecord> run(64);
   std::size_t firsts = 0, known = 0;
