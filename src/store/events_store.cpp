@@ -680,11 +680,11 @@ EventRecorder::EventRecorder(double darknet_ipv4_size, const EventOptions& optio
     : scale_(darknet_ipv4_size > 0 ? 4294967296.0 / darknet_ipv4_size : 1.0),
       scan_(recorder_scan_options(options.scan), darknet_ipv4_size,
             [this](const ScanEvent& e) {
-              scan_fresh_.emplace_back(serial_, e);
+              scans_.fresh.emplace_back(serial_, e);
               ++scans_found_;
             }),
       dos_(options.dos, darknet_ipv4_size, [this](const DosEvent& e) {
-        dos_fresh_.emplace_back(serial_, e);
+        dos_events_.fresh.emplace_back(serial_, e);
         ++dos_found_;
       }) {
   if (!threaded) return;
@@ -729,11 +729,42 @@ void EventRecorder::detect(const Waiting& w) {
   dos_.on_packet(w.record);
 }
 
+template <typename Event>
+void EventRecorder::Ended<Event>::publish() {
+  if (fresh.empty()) return;
+  published.push_back(std::move(fresh));
+  fresh.clear();
+}
+
+template <typename Event>
+void EventRecorder::Ended<Event>::take(std::uint64_t serial, std::vector<Event>& to) {
+  std::size_t n = 0;
+  for (const auto& chunk : published) {
+    for (const auto& [s, e] : chunk) n += s <= serial ? 1 : 0;
+  }
+  to.reserve(to.size() + n);
+  std::size_t kept_chunks = 0;
+  for (std::size_t c = 0; c < published.size(); ++c) {
+    auto& chunk = published[c];
+    std::size_t kept = 0;
+    for (auto& item : chunk) {
+      if (item.first <= serial) {
+        to.push_back(std::move(item.second));
+      } else {
+        chunk[kept++] = std::move(item);
+      }
+    }
+    chunk.resize(kept);
+    if (kept == 0) continue;
+    if (c != kept_chunks) published[kept_chunks] = std::move(chunk);
+    ++kept_chunks;
+  }
+  published.resize(kept_chunks);
+}
+
 void EventRecorder::publish() {
-  for (auto& e : scan_fresh_) scan_buffer_.push_back(std::move(e));
-  for (auto& e : dos_fresh_) dos_buffer_.push_back(std::move(e));
-  scan_fresh_.clear();
-  dos_fresh_.clear();
+  scans_.publish();
+  dos_events_.publish();
 }
 
 void EventRecorder::queue(const PacketRecord& r, std::uint64_t serial) {
@@ -834,19 +865,8 @@ void EventRecorder::take(EventBatch& batch, std::uint64_t serial) {
     publish();
   }
   batch.scale = scale_;
-  auto move = [serial](auto& from, auto& to) {
-    std::size_t kept = 0;
-    for (auto& [s, e] : from) {
-      if (s <= serial) {
-        to.push_back(std::move(e));
-      } else {
-        from[kept++] = std::move(std::pair{s, e});
-      }
-    }
-    from.resize(kept);
-  };
-  move(scan_buffer_, batch.scans);
-  move(dos_buffer_, batch.dos);
+  scans_.take(serial, batch.scans);
+  dos_events_.take(serial, batch.dos);
 }
 
 }  // namespace darkscope

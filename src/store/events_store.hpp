@@ -208,13 +208,22 @@ class EventRecorder {
   /// worker's lock when threaded).
   void publish();
 
+  /// Events, each with the serial of the packet that ended it: as the detectors
+  /// end them (only the thread that runs them touches `fresh`), and as take()
+  /// finds them (`published`, one chunk per publish(), so that a day of a million
+  /// scans is never grown and copied as one array).
+  template <typename Event>
+  struct Ended {
+    std::vector<std::pair<std::uint64_t, Event>> fresh;
+    std::vector<std::vector<std::pair<std::uint64_t, Event>>> published;
+    void publish();
+    /// Moves the events of serial <= `serial` to `to`, in the order they ended.
+    void take(std::uint64_t serial, std::vector<Event>& to);
+  };
+
   double scale_;
-  // Events as the detectors end them (only the thread that runs them touches
-  // these), and as take() finds them.
-  std::vector<std::pair<std::uint64_t, ScanEvent>> scan_fresh_;
-  std::vector<std::pair<std::uint64_t, DosEvent>> dos_fresh_;
-  std::vector<std::pair<std::uint64_t, ScanEvent>> scan_buffer_;
-  std::vector<std::pair<std::uint64_t, DosEvent>> dos_buffer_;
+  Ended<ScanEvent> scans_;
+  Ended<DosEvent> dos_events_;
   std::uint64_t serial_ = 0;  // of the packet being run
   ScanDetector scan_;
   DosDetector dos_;
