@@ -885,9 +885,16 @@ void BinAggregator::add(const PacketRecord& r) {
     }
     p.src_hash = hash64(p.src_key);
     d.sources.prefetch(p.src_hash);
-    p.country = static_cast<std::uint16_t>(country_code(r.country));
-    p.asn = r.asn;
-    p.org = r.scanner_org;
+    if (resolver_) {
+      // Set from the source's entry once it is probed.
+      p.country = 0;
+      p.asn = 0;
+      p.org = 0;
+    } else {
+      p.country = static_cast<std::uint16_t>(country_code(r.country));
+      p.asn = r.asn;
+      p.org = r.scanner_org;
+    }
   } else {
     p.src_key = kNone;
     p.country = 0;
@@ -914,7 +921,7 @@ void BinAggregator::drain() {
   ring_next_ = 0;
 }
 
-void BinAggregator::process(const Pending& p) {
+void BinAggregator::process(Pending& p) {
   Day& d = day_state(p.day);
   ++d.packets;
   const int bin5 = p.bin5;
@@ -937,11 +944,25 @@ void BinAggregator::process(const Pending& p) {
     if (inserted) {
       s.first_ns = p.ts_ns;
       s.last_ns = p.ts_ns;
-      s.country = p.country;
-      s.asn = p.asn;
-      s.org = p.org;
+      if (resolver_) {
+        const SourceSlots a =
+            resolver_(p.src_key < kV6Base ? IpAddress::v4(static_cast<std::uint32_t>(p.src_key))
+                                          : d.v6[p.src_key - kV6Base]);
+        s.country = static_cast<std::uint16_t>(country_code(a.country));
+        s.asn = a.asn;
+        s.org = a.scanner_org;
+      } else {
+        s.country = p.country;
+        s.asn = p.asn;
+        s.org = p.org;
+      }
       s.last_bin5 = kNoBin;
-      s.asn_slot = d.asn_slot(p.asn);
+      s.asn_slot = d.asn_slot(s.asn);
+    }
+    if (resolver_) {
+      p.country = s.country;
+      p.asn = s.asn;
+      p.org = s.org;
     }
     asn_slot = s.asn_slot;
     ++s.packets;

@@ -153,6 +153,15 @@ struct BinFlush {
 
 class BinSegment;
 
+/// What enrichment says of a source: the record slots country, asn and scanner_org.
+struct SourceSlots {
+  std::array<char, 2> country{};
+  std::uint32_t asn = 0;
+  std::uint16_t scanner_org = 0;
+};
+/// Resolves a source's slots (see BinAggregator::set_source_resolver).
+using SourceResolver = std::function<SourceSlots(const IpAddress&)>;
+
 /// Accumulates observed packets between flushes in flat tables, one set per UTC day
 /// seen: per packet one probe of a source table and one of a (source, port) table,
 /// both prefetched a few packets ahead, and counter updates in the open 5-minute
@@ -170,6 +179,12 @@ class BinAggregator {
   BinAggregator& operator=(const BinAggregator&) = delete;
 
   void add(const PacketRecord& r);
+  /// From now on a source's country, AS number and organisation come from
+  /// `resolver`, called once per source and day on the thread that calls add(), and
+  /// the records' own slots are not read: the packet thread need not enrich each
+  /// packet (ingest), and a source's first packet of the day costs one resolution.
+  /// Without a resolver the records' slots are counted as they are.
+  void set_source_resolver(SourceResolver resolver) { resolver_ = std::move(resolver); }
   /// Hands over everything added since the last flush and starts afresh.
   [[nodiscard]] BinSegment take();
   /// take().finish(): the rows of everything added since the last flush.
@@ -187,11 +202,12 @@ class BinAggregator {
   struct Pending;
 
  private:
-  void process(const Pending& p);
+  void process(Pending& p);
   Day& day_state(std::int64_t day);
   void drain();
 
   OrgNamer org_namer_;
+  SourceResolver resolver_;
   std::vector<std::unique_ptr<Day>> days_;
   Day* current_ = nullptr;
   std::unique_ptr<Pending[]> ring_;

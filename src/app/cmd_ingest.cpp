@@ -233,11 +233,21 @@ int run_ingest(const IngestOptions& o) {
   if (!o.no_enrich) {
     enricher = std::make_unique<Enricher>(o.enrich);
     for (const auto& w : enricher->warnings()) std::fprintf(stderr, "darkscope: warning: %s\n", w.c_str());
-    p.enricher = enricher.get();
   }
   BinAggregator aggregator([e = enricher.get()](std::uint16_t org) {
     return e != nullptr ? std::string(e->org_name(org)) : std::string();
   });
+  // What is stored of enrichment is per source and day, so the counting thread
+  // resolves each source of a day once, where the packet thread would look every
+  // packet's source up (p.enricher stays null). Only that thread uses the enricher
+  // from here on (org_name() reads tables fixed at construction).
+  if (enricher) {
+    aggregator.set_source_resolver([e = enricher.get()](const IpAddress& a) {
+      const std::uint32_t id = e->answer(a);  // may grow answers(): look it up after
+      const SourceAnswer& answer = e->answers()[id];
+      return SourceSlots{answer.country, answer.asn, answer.org};
+    });
+  }
   std::printf("ingest into %s: sensor %s, darknet %s\n", o.db.c_str(), o.sensor.c_str(),
               p.darknet.empty() ? "not given (every packet is an observation)"
                                 : (sensor.prefixes + " (" +

@@ -340,6 +340,97 @@ TEST(BinAggregator, PairCountsOfEveryLengthAroundTheInlineLimit) {
   }
 }
 
+/// Everything a flush holds, as comparable values.
+void expect_same_flush(const BinFlush& a, const BinFlush& b) {
+  EXPECT_EQ(a.packets, b.packets);
+  ASSERT_EQ(a.sub_bins.size(), b.sub_bins.size());
+  for (std::size_t i = 0; i < a.sub_bins.size(); ++i) {
+    EXPECT_EQ(std::tie(a.sub_bins[i].bin_s, a.sub_bins[i].start, a.sub_bins[i].dim, a.sub_bins[i].cells),
+              std::tie(b.sub_bins[i].bin_s, b.sub_bins[i].start, b.sub_bins[i].dim, b.sub_bins[i].cells))
+        << i;
+  }
+  ASSERT_EQ(a.days.size(), b.days.size());
+  for (std::size_t i = 0; i < a.days.size(); ++i) {
+    const DayFlush& x = a.days[i];
+    const DayFlush& y = b.days[i];
+    EXPECT_EQ(x.day, y.day);
+    ASSERT_EQ(x.bins.size(), y.bins.size());
+    for (std::size_t j = 0; j < x.bins.size(); ++j) {
+      EXPECT_EQ(std::tie(x.bins[j].dim, x.bins[j].key, x.bins[j].packets, x.bins[j].bytes, x.bins[j].v4_begin,
+                         x.bins[j].v4_count, x.bins[j].v6_begin, x.bins[j].v6_count),
+                std::tie(y.bins[j].dim, y.bins[j].key, y.bins[j].packets, y.bins[j].bytes, y.bins[j].v4_begin,
+                         y.bins[j].v4_count, y.bins[j].v6_begin, y.bins[j].v6_count))
+          << j;
+    }
+    ASSERT_EQ(x.sources.size(), y.sources.size());
+    for (std::size_t j = 0; j < x.sources.size(); ++j) {
+      const SourceDay& s = x.sources[j];
+      const SourceDay& t = y.sources[j];
+      EXPECT_EQ(std::tie(s.src, s.packets, s.classes, s.fingerprints, s.country, s.asn, s.scanner_org),
+                std::tie(t.src, t.packets, t.classes, t.fingerprints, t.country, t.asn, t.scanner_org))
+          << j;
+    }
+    EXPECT_EQ(x.v4_members, y.v4_members);
+    EXPECT_EQ(x.v6_members, y.v6_members);
+  }
+}
+
+TEST(BinAggregator, ResolverGivesEachSourceItsSlotsOncePerDay) {
+  // What enrichment would say of a source: unknown and odd countries, AS numbers
+  // past the dense slots, organisations past the dense ones, none for most.
+  auto slots_of = [](const IpAddress& a) {
+    const std::uint32_t h = a.is_v4() ? a.v4_value() * 2654435761u : a.bytes[15] * 40503u + 7u;
+    SourceSlots s;
+    if (h % 7 != 0) s.country = {static_cast<char>('A' + h % 26), static_cast<char>(h % 5 == 0 ? 'z' : 'A' + (h >> 8) % 26)};
+    s.asn = h % 11 == 0 ? 0 : 1 + (h >> 4) % 200000;
+    s.scanner_org = h % 5 == 0 ? static_cast<std::uint16_t>(1 + (h >> 12) % 300) : 0;
+    return s;
+  };
+  BinAggregator enriched;  // the records carry their slots
+  BinAggregator resolved;  // they do not: the resolver gives them
+  std::set<std::pair<std::int64_t, IpAddress>> source_days;
+  std::size_t calls = 0;
+  resolved.set_source_resolver([&](const IpAddress& a) {
+    ++calls;
+    return slots_of(a);
+  });
+  std::mt19937 rng(11);
+  for (int i = 0; i < 60000; ++i) {
+    // Three days, out of order now and then; IPv4 and a few IPv6 sources.
+    const std::int64_t t = kDay0 + i * 4 - (rng() % 50 == 0 ? 900 : 0);
+    PacketRecord r = probe(t * kS, 0x0C000000u + rng() % 5000, static_cast<std::uint16_t>(rng() % 30),
+                           rng() % 4 == 0 ? TrafficClass::kUdp : TrafficClass::kTcpSyn);
+    if (rng() % 100 == 0) {
+      r.src = *IpAddress::parse("2001:db8::" + std::to_string(1 + rng() % 20));
+      r.ip_version = 6;
+    }
+    r.fingerprints = rng() % 3 == 0 ? kFpMirai : 0;
+    const SourceSlots s = slots_of(r.src);
+    r.country = s.country;
+    r.asn = s.asn;
+    r.scanner_org = s.scanner_org;
+    enriched.add(r);
+    source_days.emplace(floor_to(r.ts_ns, kNsPerDay), r.src);
+    r.country = {};
+    r.asn = 0;
+    r.scanner_org = 0;
+    resolved.add(r);
+  }
+  const BinFlush a = enriched.flush();
+  const BinFlush b = resolved.flush();
+  ASSERT_EQ(a.days.size(), 4u);  // the day before the first, through the third
+  expect_same_flush(a, b);
+  EXPECT_EQ(calls, source_days.size());
+  // The slots took every path: organisations, AS numbers and odd countries.
+  auto bins_of = [&](BinDimension dim) {
+    return std::count_if(b.days[1].bins.begin(), b.days[1].bins.end(), [&](const DayBin& x) { return x.dim == dim; });
+  };
+  EXPECT_GT(bins_of(BinDimension::kScanner), 100);
+  EXPECT_GT(bins_of(BinDimension::kAsn), 1000);
+  EXPECT_NE(day_bin(b.days[1], BinDimension::kCountry, 0), nullptr);
+  EXPECT_GT(bins_of(BinDimension::kCountry), 26);
+}
+
 TEST(BinAggregator, UnknownCountryAndNames) {
   EXPECT_EQ(country_key({0, 0}), "unknown");
   EXPECT_EQ(parse_bin_width("5m"), kBin5m);
