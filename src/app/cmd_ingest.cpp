@@ -110,8 +110,8 @@ class IngestSink : public PacketSink {
     // Packets a resumed run skips, and packets outside the darknet, change nothing
     // but the position.
     if (!r.observed || seen_ <= current_->resume_after) return;
-    block_->push_back({r, seen_, ++serial_});
-    if (block_->size() == kBlock) hand_over();
+    block_->push(r, seen_, ++serial_);
+    if (block_->full()) hand_over();
   }
   void on_file_end(const CaptureInfo& info) override {
     if (current_ == nullptr) return;
@@ -163,6 +163,7 @@ class IngestSink : public PacketSink {
   void hand_over() {
     if (block_->empty()) return;
     CaptureIngest* in = current_->ingest.get();
+    block_->publish();
     std::shared_ptr<const RecordBlock> block = std::move(block_);
     if (events_ != nullptr) events_->submit(block);
     worker_.submit([in, block] {
@@ -181,10 +182,7 @@ class IngestSink : public PacketSink {
         pool_->pop_back();
       }
     }
-    if (!b) {
-      b = std::make_unique<RecordBlock>();
-      b->reserve(kBlock);
-    }
+    if (!b) b = std::make_unique<RecordBlock>(kBlock);
     // The last thread done with a block gives it back.
     return std::shared_ptr<RecordBlock>(b.release(), [pool = pool_, mutex = pool_mutex_](RecordBlock* p) {
       p->clear();

@@ -1,5 +1,9 @@
 #include "store/events_store.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -664,6 +668,29 @@ ScanOptions recorder_scan_options(ScanOptions o) {
 }
 
 }  // namespace
+
+void RecordBlock::push(const PacketRecord& r, std::uint64_t position, std::uint64_t serial) noexcept {
+  PositionedRecord* to = items_.get() + size_++;
+#if defined(__SSE2__)
+  static_assert(sizeof(PositionedRecord) % 16 == 0 && alignof(PositionedRecord) <= 16);
+  if ((reinterpret_cast<std::uintptr_t>(to) & 15) == 0) {
+    PositionedRecord item{r, position, serial};
+    const auto* from = reinterpret_cast<const __m128i*>(&item);
+    auto* dst = reinterpret_cast<__m128i*>(to);
+    for (std::size_t i = 0; i < sizeof(PositionedRecord) / 16; ++i) {
+      _mm_stream_si128(dst + i, _mm_loadu_si128(from + i));
+    }
+    return;
+  }
+#endif
+  *to = PositionedRecord{r, position, serial};
+}
+
+void RecordBlock::publish() const noexcept {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
 
 /// The detectors' thread and the blocks waiting for it.
 struct EventRecorder::Worker {

@@ -155,7 +155,37 @@ struct PositionedRecord {
   std::uint64_t position = 0;
   std::uint64_t serial = 0;
 };
-using RecordBlock = std::vector<PositionedRecord>;
+
+/// Records handed from the packet thread to the threads that count them and run
+/// the detectors: a fixed capacity, filled by push() and read in place.
+class RecordBlock {
+ public:
+  explicit RecordBlock(std::size_t capacity)
+      : items_(std::make_unique_for_overwrite<PositionedRecord[]>(capacity)), capacity_(capacity) {}
+
+  /// Appends a record (the block must not be full). Its bytes go to memory with
+  /// streaming stores: the line was last read by the other threads, so an ordinary
+  /// store would first fetch it back (ingest copies gigabytes this way); the
+  /// readers get it from memory, in order, which their prefetchers follow.
+  void push(const PacketRecord& r, std::uint64_t position, std::uint64_t serial) noexcept;
+  /// Makes the pushes visible to other threads before the block is handed over
+  /// (the hand-over's lock orders ordinary stores, not streaming ones).
+  void publish() const noexcept;
+  void clear() noexcept { size_ = 0; }
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] bool full() const noexcept { return size_ == capacity_; }
+  [[nodiscard]] const PositionedRecord& operator[](std::size_t i) const noexcept { return items_[i]; }
+  [[nodiscard]] const PositionedRecord& back() const noexcept { return items_[size_ - 1]; }
+  [[nodiscard]] const PositionedRecord* begin() const noexcept { return items_.get(); }
+  [[nodiscard]] const PositionedRecord* end() const noexcept { return items_.get() + size_; }
+
+ private:
+  std::unique_ptr<PositionedRecord[]> items_;
+  std::size_t capacity_;
+  std::size_t size_ = 0;
+};
 
 /// The ingest hook: runs the scan and DoS detectors over every packet and holds
 /// the events they end, each with the serial of the packet that ended it, until a
