@@ -314,6 +314,44 @@ TEST(BinAggregator, DailySetsAreExactForManySourcesAndIpv6) {
   EXPECT_EQ(day_bin(d, BinDimension::kTotal, 0)->sources(), by_source.size() + 1);
 }
 
+TEST(BinAggregator, TablesThatGrowInPlaceKeepEveryEntry) {
+  // Enough sources and (source, port) pairs that both tables double in place past
+  // the size where they are mapped (2 MB: 32k source slots, 256k pair slots), with
+  // repeats so that entries found again after each doubling add up.
+  BinAggregator agg;
+  std::mt19937 rng(3);
+  std::map<std::uint32_t, std::map<std::uint32_t, std::uint64_t>> by_source;
+  for (int i = 0; i < 600000; ++i) {
+    const std::uint32_t src = 0x0D000000u + (rng() % 40000) * 7919u;
+    const std::uint16_t port = static_cast<std::uint16_t>(rng() % 20);
+    agg.add(probe((kDay0 + i / 10) * kS, src, port));
+    ++by_source[src][port_key(kProtoTcp, port)];
+  }
+  const BinFlush f = agg.flush();
+  ASSERT_EQ(f.days.size(), 1u);
+  const DayFlush& d = f.days[0];
+  ASSERT_EQ(d.sources.size(), by_source.size());
+  std::size_t pairs = 0;
+  std::size_t i = 0;
+  for (const auto& [src, ports] : by_source) {
+    const SourceDay& s = d.sources[i++];
+    ASSERT_EQ(s.src, IpAddress::v4(src));
+    ASSERT_EQ(s.ports_count, ports.size());
+    std::uint64_t packets = 0;
+    std::size_t j = s.ports_begin;
+    for (const auto& [port, n] : ports) {
+      ASSERT_EQ(d.ports[j].port, port);
+      ASSERT_EQ(d.ports[j].packets, n);
+      packets += n;
+      ++j;
+    }
+    EXPECT_EQ(s.packets, packets);
+    pairs += ports.size();
+  }
+  EXPECT_GT(by_source.size(), 32768u);
+  EXPECT_GT(pairs, 262144u * 3 / 4);
+}
+
 TEST(BinAggregator, PairCountsPastTheirInlineLimit) {
   BinAggregator agg;
   for (int i = 0; i < 1000; ++i) agg.add(probe((kDay0 + i) * kS, 1, 23));
