@@ -206,7 +206,7 @@ class IngestSink : public PacketSink {
       std::make_shared<std::vector<std::unique_ptr<RecordBlock>>>();
   std::shared_ptr<RecordBlock> block_ = new_block();
   bool events_done_ = false;
-  SerialWorker worker_{"ds-count"};
+  SerialWorker worker_{"ds-count", kMaxBlocksWaiting};
 };
 
 int run_ingest(const IngestOptions& o) {

@@ -834,9 +834,9 @@ void EventRecorder::submit(std::shared_ptr<const RecordBlock> block) {
     for (const PositionedRecord& p : *block) queue(p.record, p.serial);
     return;
   }
-  // At most 32 blocks wait: a slower detector thread holds the feeder back.
+  // A slower detector thread holds the feeder back.
   std::unique_lock<std::mutex> lock(worker_->mutex);
-  worker_->changed.wait(lock, [&] { return worker_->blocks.size() < 32; });
+  worker_->changed.wait(lock, [&] { return worker_->blocks.size() < kMaxBlocksWaiting; });
   worker_->blocks.push_back(std::move(block));
   worker_->changed.notify_all();
 }

@@ -156,6 +156,13 @@ struct PositionedRecord {
   std::uint64_t serial = 0;
 };
 
+/// Blocks that may wait for each of the threads that read them (the counting and
+/// event threads of ingest), after which the packet thread waits. Both read every
+/// block, so the one ahead idles whenever the packet thread waits for the other:
+/// deep enough to ride out a table doubling or a sweep (64 blocks of 4096 records
+/// are 46 MB at most, and only while one reader lags).
+inline constexpr std::size_t kMaxBlocksWaiting = 64;
+
 /// Records handed from the packet thread to the threads that count them and run
 /// the detectors: a fixed capacity, filled by push() and read in place.
 class RecordBlock {
