@@ -246,24 +246,35 @@ class FlatTable {
   }
   /// Calls pred(entry) for every entry; removes those for which it returns true.
   /// pred may read and finish the entry but must not touch the table.
+  ///
+  /// One pass, cluster by cluster from just after an empty slot: a removed entry
+  /// leaves a hole, and a kept one moves back to the first hole at or after its
+  /// home. The slots before it in its cluster are final by then, so the table ends
+  /// as deleting one entry at a time with backward shifts leaves it, without
+  /// shifting the rest of a cluster once per removed entry (a sweep that ends half
+  /// of a large table would move most of it many times).
   template <typename Pred>
   void remove_if(Pred&& pred) {
     const std::size_t n = slots_.size();
     const std::size_t mask = n - 1;
-    // Start just after an empty slot so that backward shifts never move an entry
-    // from a slot not yet visited into one already visited.
     std::size_t start = 0;
     while (start < n && slots_[start].used()) ++start;
     if (start == n) start = 0;  // cannot happen below 75% load
-    std::size_t visited = 0;
-    std::size_t i = (start + 1) & mask;
-    while (visited < n) {
-      if (slots_[i].used() && pred(slots_[i])) {
-        erase_at(i);
-        continue;  // slot i now holds the next entry of the cluster, if any
+    for (std::size_t visited = 0, i = (start + 1) & mask; visited < n; ++visited, i = (i + 1) & mask) {
+      if (!slots_[i].used()) continue;
+      if (pred(slots_[i])) {
+        slots_[i].clear_slot();
+        --size_;
+        continue;
       }
-      i = (i + 1) & mask;
-      ++visited;
+      // The entry's home lies in its cluster, before it: every slot from there on
+      // was taken before this pass, so a free one is a hole the pass made.
+      std::size_t h = Hash{}(slots_[i].key()) & mask;
+      while (h != i && slots_[h].used()) h = (h + 1) & mask;
+      if (h != i) {
+        slots_[h] = slots_[i];
+        slots_[i].clear_slot();
+      }
     }
   }
   template <typename F>

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
 #include <vector>
 
 #include "analyze/scan_detector.hpp"
@@ -295,6 +297,65 @@ TEST(EventsScan, CounterBlocksStayWithinTheirBound) {
   EXPECT_EQ(packets, 500u);
   EXPECT_GT(d.ended_early(), 0u);
   EXPECT_EQ(d.blocks_in_use(), 0u);
+}
+
+/// An entry of a test table: its key and a value that must survive moves.
+struct TestEntry {
+  std::uint64_t k = 0;
+  std::uint64_t value = 0;
+  [[nodiscard]] bool used() const noexcept { return k != 0; }
+  [[nodiscard]] const std::uint64_t& key() const noexcept { return k; }
+  void clear_slot() noexcept { k = 0; }
+};
+/// A poor hash on purpose: keys pile up in long clusters, some across the end.
+struct ClusteringHash {
+  std::size_t operator()(std::uint64_t k) const noexcept { return static_cast<std::size_t>((k / 7) * 13 + 1000); }
+};
+
+TEST(ScanTable, RemoveIfKeepsEveryOtherEntryFindable) {
+  std::mt19937_64 rng(17);
+  for (int round = 0; round < 20; ++round) {
+    FlatTable<TestEntry, std::uint64_t, ClusteringHash> table(1024);
+    std::map<std::uint64_t, std::uint64_t> expect;
+    const int n = 200 + static_cast<int>(rng() % 1300);  // grows past 1024 slots in some rounds
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t k = 1 + rng() % 5000;
+      bool inserted = false;
+      TestEntry& e = table.find_or_insert(k, inserted);
+      if (inserted) {
+        e.k = k;
+        e.value = k * 31 + 7;
+        expect[k] = e.value;
+      }
+    }
+    // Remove about half, in runs (as idle keys go), then check every key.
+    const std::uint64_t cut = rng() % 5000;
+    std::size_t called = 0;
+    table.remove_if([&](TestEntry& e) {
+      ++called;
+      EXPECT_EQ(e.value, e.k * 31 + 7);
+      return (e.k + cut) % 5000 < 2500;
+    });
+    EXPECT_EQ(called, expect.size());
+    std::size_t kept = 0;
+    for (std::uint64_t k = 1; k <= 5000; ++k) {
+      const TestEntry* e = table.find(k);
+      const bool should = expect.count(k) != 0 && (k + cut) % 5000 >= 2500;
+      ASSERT_EQ(e != nullptr, should) << "round " << round << " key " << k;
+      if (e != nullptr) {
+        EXPECT_EQ(e->value, expect[k]);
+        ++kept;
+      }
+    }
+    EXPECT_EQ(table.size(), kept);
+    // The table goes on working: what was removed can come back.
+    for (std::uint64_t k = 1; k <= 5000; k += 3) {
+      bool inserted = false;
+      TestEntry& e = table.find_or_insert(k, inserted);
+      if (inserted) e.k = k;
+      ASSERT_NE(table.find(k), nullptr);
+    }
+  }
 }
 
 }  // namespace
