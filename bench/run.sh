@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Whole-pipeline benchmark: generates a synthetic darknet capture with
 # `darkscope synth` and measures, in the same run and on the same file, darkscope
-# against its peers (tcpdump with a BPF filter, tshark, cat), each pinned to one
-# core with a warm page cache, best of several runs. Writes a table to stdout and
-# build/bench/results.json.
+# against its peers (tcpdump with a BPF filter, tshark, cat) and against the floor
+# of any analysis (bench/pcap_walk: find every record, read a few bytes of each),
+# each pinned to one core with a warm page cache, best of several runs. Writes a
+# table to stdout and build/bench/results.json.
 #
 #   bench/run.sh [packets=20000000]
 #
@@ -20,7 +21,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+case "${1:-}" in
+  -h | --help)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+esac
 packets="${1:-20000000}"
+[[ "$packets" =~ ^[1-9][0-9]*$ ]] || { echo "bench: packets must be a positive number, not '$packets' (--help)" >&2; exit 2; }
 darknet="${DARKNET:-198.18.0.0/16}"
 seed="${SEED:-1}"
 days="${DAYS:-1}"
@@ -102,6 +110,12 @@ if grep -q -- '--no-enrich' <<<"$help"; then no_enrich=(--no-enrich); fi
 
 echo "bench: measuring ($runs runs each, pinned to CPU $cpu)" >&2
 measure "cat" "$packets" "$bytes" "$runs" cat "$capture"
+# The floor: finding every record of the mapped file and reading a few bytes of
+# each packet, nothing more (bench/pcap_walk.cpp, built with the release build).
+walk="$(dirname "$bin")/bench/pcap_walk"
+if [ -x "$walk" ]; then
+  measure "record walk (pcap_walk, the floor)" "$packets" "$bytes" "$runs" "$walk" "$capture"
+fi
 measure "darkscope analyze ${no_enrich[*]}" "$packets" "$bytes" "$runs" \
   "$bin" analyze -q --darknet "$darknet" "${no_enrich[@]}" "$capture"
 measure "darkscope analyze (enriched)" "$packets" "$bytes" "$runs" \
@@ -144,7 +158,7 @@ printf '\nCapture: %s packets, %.1f MB, darknet %s, %s days (%s)\n' \
   "$(awk "BEGIN{print $packets/$synth_seconds/1e6}")"
 printf '\n%-36s %9s %9s %12s %9s %10s\n' tool seconds cpu-s packets/s MB/s "peak RSS"
 json_rows=""
-declare -A pps mbps rssmb cpus
+declare -A pps mbps rssmb cpus secs
 for row in "${rows[@]}"; do
   IFS='|' read -r name n b t rss c <<<"$row"
   p=$(awk "BEGIN{printf \"%.0f\", ($t > 0 ? $n / $t : 0)}")
@@ -154,6 +168,7 @@ for row in "${rows[@]}"; do
   mbps["$name"]=$m
   rssmb["$name"]=$r
   cpus["$name"]=$c
+  secs["$name"]=$t
   printf '%-36s %9.2f %9.2f %12s %9s %7s MB\n' "$name" "$t" "$c" "$p" "$m" "$r"
   json_rows+="${json_rows:+,}{\"tool\":\"$name\",\"packets\":$n,\"bytes\":$b,\"seconds\":$t,\"cpu_seconds\":$c,\"packets_per_second\":$p,\"mb_per_second\":$m,\"peak_rss_mb\":$r}"
 done
@@ -167,6 +182,11 @@ ratio_tcpdump_cpu=$(awk "BEGIN{printf \"%.2f\", (${cpus[$ds]:-0} > 0 ? ${cpus[$t
 printf '\ndarkscope / tcpdump packet rate: %sx by wall time, %sx by CPU time (target >= 4x)\n' \
   "$ratio_tcpdump" "$ratio_tcpdump_cpu"
 printf 'darkscope byte rate / cat byte rate: %s%% (target >= 40%%)\n' "$ratio_cat"
+fl="record walk (pcap_walk, the floor)"
+if [ -n "${secs[$fl]:-}" ] && [ -n "${secs[$td]:-}" ]; then
+  printf 'walking the records alone takes %s s; 4x tcpdump'"'"'s rate leaves %s s for the whole analysis\n' \
+    "${secs[$fl]}" "$(awk "BEGIN{printf \"%.2f\", ${secs[$td]} / 4}")"
+fi
 de="darkscope analyze (enriched)"
 enrich_cost=$(awk "BEGIN{printf \"%.0f\", (${pps[$de]:-0} > 0 ? 100 * (${pps[$ds]:-0} / ${pps[$de]:-1} - 1) : 0)}")
 printf 'enrichment adds %s%% to analyze wall time (target <= 30%%)\n' "$enrich_cost"
