@@ -260,13 +260,19 @@ class FlatTable {
     std::size_t start = 0;
     while (start < n && slots_[start].used()) ++start;
     if (start == n) start = 0;  // cannot happen below 75% load
+    bool holes = false;  // in the cluster walked so far
     for (std::size_t visited = 0, i = (start + 1) & mask; visited < n; ++visited, i = (i + 1) & mask) {
-      if (!slots_[i].used()) continue;
+      if (!slots_[i].used()) {
+        holes = false;  // a cluster ends
+        continue;
+      }
       if (pred(slots_[i])) {
         slots_[i].clear_slot();
         --size_;
+        holes = true;
         continue;
       }
+      if (!holes) continue;  // nothing before it in its cluster moved
       // The entry's home lies in its cluster, before it: every slot from there on
       // was taken before this pass, so a free one is a hole the pass made.
       std::size_t h = Hash{}(slots_[i].key()) & mask;
