@@ -175,8 +175,9 @@ class RecordBlock {
   /// store would first fetch it back (ingest copies gigabytes this way); the
   /// readers get it from memory, in order, which their prefetchers follow.
   void push(const PacketRecord& r, std::uint64_t position, std::uint64_t serial) noexcept;
-  /// Makes the pushes visible to other threads before the block is handed over
-  /// (the hand-over's lock orders ordinary stores, not streaming ones).
+  /// Makes the pushes visible to other threads before the block is handed over:
+  /// streaming stores are weakly ordered, and the fence says so here rather than
+  /// leaving it to the lock of the hand-over.
   void publish() const noexcept;
   void clear() noexcept { size_ = 0; }
 
