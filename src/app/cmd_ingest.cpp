@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -21,6 +22,7 @@
 #include "app/commands.hpp"
 #include "app/enrich_options.hpp"
 #include "app/pipeline.hpp"
+#include "core/time.hpp"
 #include "enrich/enricher.hpp"
 #include "store/capture_ingest.hpp"
 #include "store/observation_store.hpp"
@@ -88,9 +90,15 @@ class Hasher {
 /// in the capture and serials in the run).
 class IngestSink : public PacketSink {
  public:
+  /// live: hand a block over as soon as a packet opens a later checkpoint bin.
   IngestSink(CommitQueue& queue, BinAggregator& aggregator, int sensor_id, CheckpointPolicy policy,
-             EventRecorder* events)
-      : queue_(queue), aggregator_(aggregator), sensor_id_(sensor_id), policy_(policy), events_(events) {}
+             EventRecorder* events, bool live)
+      : queue_(queue),
+        aggregator_(aggregator),
+        sensor_id_(sensor_id),
+        policy_(policy),
+        events_(events),
+        live_(live) {}
 
   void add(const std::string& path, PendingCapture capture) { pending_[path] = std::move(capture); }
   void mark_last(const std::string& path) { pending_[path].last = true; }
@@ -111,7 +119,16 @@ class IngestSink : public PacketSink {
     // but the position.
     if (!r.observed || seen_ <= current_->resume_after) return;
     block_->push(r, seen_, ++serial_);
-    if (block_->full()) hand_over();
+    // Live, a packet that opens a later checkpoint bin goes to the counting thread
+    // at once, so that the bin before it is written now: a quiet sensor would
+    // otherwise fill a block only after minutes or hours.
+    bool bin_opened = false;
+    if (live_) {
+      const std::int64_t bin = floor_to(r.ts_ns, policy_.boundary_s * kNsPerSecond);
+      bin_opened = bin != last_bin_;
+      last_bin_ = bin;
+    }
+    if (block_->full() || bin_opened) hand_over();
   }
   void on_file_end(const CaptureInfo& info) override {
     if (current_ == nullptr) return;
@@ -196,6 +213,8 @@ class IngestSink : public PacketSink {
   int sensor_id_;
   CheckpointPolicy policy_;
   EventRecorder* events_;
+  bool live_;
+  std::int64_t last_bin_ = INT64_MIN;
   std::map<std::string, PendingCapture> pending_;
   PendingCapture* current_ = nullptr;
   PendingCapture* last_ = nullptr;
@@ -262,7 +281,7 @@ int run_ingest(const IngestOptions& o) {
   if (!o.interface.empty()) {
     CheckpointPolicy live_policy;
     live_policy.boundary_s = kBin5m;  // every 5-minute bin is written as it closes
-    IngestSink sink(queue, aggregator, sensor_id, live_policy, events.get());
+    IngestSink sink(queue, aggregator, sensor_id, live_policy, events.get(), true);
     const auto start = std::chrono::system_clock::now().time_since_epoch();
     const std::string id = "live:" + o.interface + ":" +
                            std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(start).count());
@@ -276,7 +295,7 @@ int run_ingest(const IngestOptions& o) {
     result = run_live(o.interface, p, sink, stop);
     sink.finish();
   } else {
-    IngestSink sink(queue, aggregator, sensor_id, CheckpointPolicy{}, events.get());
+    IngestSink sink(queue, aggregator, sensor_id, CheckpointPolicy{}, events.get(), false);
     Hasher hasher;
     std::vector<std::string> to_read;
     std::set<std::string> hashes;
