@@ -906,6 +906,16 @@ std::string BinAggregator::org_name(std::uint16_t org) const {
   return name.empty() ? "org-" + std::to_string(org) : name;
 }
 
+void BinAggregator::expect_day(std::uint64_t sources, std::uint64_t pairs) {
+  // The tables' loads: sources at most half full, pairs at most three quarters.
+  constexpr std::uint64_t kMax = std::uint64_t{1} << 28;  // a sanity bound, not a policy
+  const auto slots = [&](std::uint64_t n, std::uint64_t num, std::uint64_t den) {
+    return static_cast<std::size_t>(std::bit_ceil(std::min(n, kMax) * num / den + 1));
+  };
+  if (sources > 0) source_capacity_hint_ = std::max(source_capacity_hint_, slots(sources, 2, 1));
+  if (pairs > 0) pair_capacity_hint_ = std::max(pair_capacity_hint_, slots(pairs, 4, 3));
+}
+
 std::size_t BinAggregator::entries() const noexcept {
   std::size_t n = 0;
   for (const auto& d : days_) n += d->sources.size() + d->pairs.size();

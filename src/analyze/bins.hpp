@@ -185,6 +185,11 @@ class BinAggregator {
   /// packet (ingest), and a source's first packet of the day costs one resolution.
   /// Without a resolver the records' slots are counted as they are.
   void set_source_resolver(SourceResolver resolver) { resolver_ = std::move(resolver); }
+  /// Sizes the tables of days still to come for this many sources and (source,
+  /// port) pairs, as the last day needed (a day's tables otherwise start small and
+  /// double as they fill; a doubling of a large table costs a pass over it and
+  /// the pages of the new half). Never shrinks what earlier days taught.
+  void expect_day(std::uint64_t sources, std::uint64_t pairs);
   /// Hands over everything added since the last flush and starts afresh.
   [[nodiscard]] BinSegment take();
   /// take().finish(): the rows of everything added since the last flush.

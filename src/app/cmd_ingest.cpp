@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -264,6 +265,14 @@ int run_ingest(const IngestOptions& o) {
       const SourceAnswer& answer = e->answers()[id];
       return SourceSlots{answer.country, answer.asn, answer.org};
     });
+  }
+  // Tables the size the sensor's newest stored day needed (a daily run then does
+  // not double them as it fills), no larger than a segment may grow before its
+  // checkpoint.
+  {
+    const DaySize last = store->newest_day_size(sensor_id);
+    const std::uint64_t cap = CheckpointPolicy{}.max_entries;
+    aggregator.expect_day(std::min(last.sources, cap), std::min(last.pairs, cap));
   }
   std::printf("ingest into %s: sensor %s, darknet %s\n", o.db.c_str(), o.sensor.c_str(),
               p.darknet.empty() ? "not given (every packet is an observation)"

@@ -106,6 +106,13 @@ struct SeriesPoint {
   std::uint64_t sources = 0;
 };
 
+/// How large one of a sensor's days was: its distinct sources and (source, port)
+/// pairs (of its largest capture, when several made the day).
+struct DaySize {
+  std::uint64_t sources = 0;
+  std::uint64_t pairs = 0;
+};
+
 class ObservationStore {
  public:
   virtual ~ObservationStore() = default;
@@ -115,6 +122,9 @@ class ObservationStore {
   virtual int sensor_id(const SensorInfo& sensor) = 0;
   /// Whether the sensor has a capture of this many bytes (complete or begun).
   virtual bool has_capture_of_size(int sensor_id, std::uint64_t size) = 0;
+  /// The size of the sensor's newest stored day (zeros when it has none): an ingest
+  /// sizes its tables by it, so that a daily run does not grow them as it goes.
+  virtual DaySize newest_day_size(int sensor_id) = 0;
   /// Registers a capture or finds it. force: remove what it contributed before and start over.
   virtual CaptureState begin_capture(int sensor_id, const CaptureFile& file, bool force) = 0;
   /// Writes a segment's rows, its events and "packets_done" for the capture in one

@@ -117,6 +117,39 @@ class SqliteStore final : public ObservationStore {
     return q.step();
   }
 
+  DaySize newest_day_size(int sensor) override {
+    DaySize out;
+    auto newest = db_.prepare("SELECT max(start) FROM bins WHERE span = ? AND dim = ? AND sensor_id = ?");
+    newest.bind(1, std::int64_t{kSpanDay})
+        .bind(2, std::int64_t{static_cast<int>(BinDimension::kTotal)})
+        .bind(3, std::int64_t{sensor});
+    if (!newest.step() || newest.column_is_null(0)) return out;
+    const std::int64_t day = newest.column_int(0);
+    // A day's total row counts its sources; its port rows count each source once
+    // per port, so their sum is the day's (source, port) pairs.
+    auto rows = db_.prepare(
+        "SELECT dim, cells FROM bins WHERE span = ? AND start = ? AND sensor_id = ? AND dim IN (?, ?)");
+    rows.bind(1, std::int64_t{kSpanDay})
+        .bind(2, day)
+        .bind(3, std::int64_t{sensor})
+        .bind(4, std::int64_t{static_cast<int>(BinDimension::kTotal)})
+        .bind(5, std::int64_t{static_cast<int>(BinDimension::kPort)});
+    std::vector<BinCell> cells;
+    while (rows.step()) {
+      if (!decode_cells(rows.column_blob(1), cells)) {
+        throw StoreError(db_.path() + ": stored bin cells are damaged");
+      }
+      std::uint64_t sources = 0;
+      for (const BinCell& c : cells) sources += c.sources;
+      if (rows.column_int(0) == static_cast<int>(BinDimension::kTotal)) {
+        out.sources = std::max(out.sources, sources);
+      } else {
+        out.pairs = std::max(out.pairs, sources);
+      }
+    }
+    return out;
+  }
+
   CaptureState begin_capture(int sensor, const CaptureFile& file, bool force) override {
     // A capture stored before schema version 4 is known by its bare SHA-256: when
     // one of this size is there, the file's SHA-256 is computed (outside the write

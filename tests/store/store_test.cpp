@@ -398,6 +398,36 @@ TEST_F(StoreTest, TwoCapturesOfOneDayUniteTheirSources) {
   EXPECT_EQ(fives[0].sources, 4u);
 }
 
+TEST_F(StoreTest, NewestDaySizeIsItsSourcesAndPairs) {
+  {
+    auto store = open_sqlite_store(db_, true);
+    const DaySize none = store->newest_day_size(store->sensor_id({"default", "10.0.0.0/16", 65536}));
+    EXPECT_EQ(none.sources, 0u);
+    EXPECT_EQ(none.pairs, 0u);
+  }
+  // Day 0: 3 sources, 5 (source, port) pairs. Day 1, the newest: sources 1-4 on
+  // tcp/23, source 1 also on tcp/80 and udp/53, and source 5's backscatter, which
+  // is charged to no port: 5 sources, 6 pairs.
+  ingest({probe((kDay0 + 1) * kS, 1, 23), probe((kDay0 + 2) * kS, 1, 80), probe((kDay0 + 3) * kS, 2, 23),
+          probe((kDay0 + 4) * kS, 2, 22), probe((kDay0 + 5) * kS, 3, 23)},
+         "aa");
+  std::vector<PacketRecord> day1;
+  for (std::uint32_t src = 1; src <= 4; ++src) day1.push_back(probe((kDay0 + kBin1d + src) * kS, src, 23));
+  day1.push_back(probe((kDay0 + kBin1d + 10) * kS, 1, 23));  // a repeat: no new pair
+  day1.push_back(probe((kDay0 + kBin1d + 11) * kS, 1, 80));
+  day1.push_back(probe((kDay0 + kBin1d + 12) * kS, 1, 53, TrafficClass::kUdp));
+  day1.push_back(probe((kDay0 + kBin1d + 13) * kS, 5, 443, TrafficClass::kTcpBackscatter));
+  ingest(day1, "bb");
+  // Another sensor's larger day does not count.
+  std::vector<PacketRecord> other;
+  for (std::uint32_t src = 1; src <= 50; ++src) other.push_back(probe((kDay0 + 2 * kBin1d + src) * kS, src, 23));
+  ingest(other, "cc", false, "other");
+  auto store = open_sqlite_store(db_, true);
+  const DaySize size = store->newest_day_size(store->sensor_id({"default", "10.0.0.0/16", 65536}));
+  EXPECT_EQ(size.sources, 5u);
+  EXPECT_EQ(size.pairs, 6u);
+}
+
 TEST_F(StoreTest, ScannerKeysAreOrganisationNames) {
   std::vector<PacketRecord> rs;
   for (std::uint32_t s = 1; s <= 3; ++s) {
