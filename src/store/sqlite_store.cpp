@@ -136,9 +136,8 @@ class SqliteStore final : public ObservationStore {
         .bind(5, std::int64_t{static_cast<int>(BinDimension::kPort)});
     std::vector<BinCell> cells;
     while (rows.step()) {
-      if (!decode_cells(rows.column_blob(1), cells)) {
-        throw StoreError(db_.path() + ": stored bin cells are damaged");
-      }
+      // Only a size hint: a damaged row is left to the readers that need it.
+      if (!decode_cells(rows.column_blob(1), cells)) continue;
       std::uint64_t sources = 0;
       for (const BinCell& c : cells) sources += c.sources;
       if (rows.column_int(0) == static_cast<int>(BinDimension::kTotal)) {
