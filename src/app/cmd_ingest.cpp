@@ -23,7 +23,6 @@
 #include "app/commands.hpp"
 #include "app/enrich_options.hpp"
 #include "app/pipeline.hpp"
-#include "core/time.hpp"
 #include "enrich/enricher.hpp"
 #include "store/capture_ingest.hpp"
 #include "store/observation_store.hpp"
@@ -125,7 +124,7 @@ class IngestSink : public PacketSink {
     // otherwise fill a block only after minutes or hours.
     bool bin_opened = false;
     if (live_) {
-      const std::int64_t bin = floor_to(r.ts_ns, policy_.boundary_s * kNsPerSecond);
+      const std::int64_t bin = policy_.boundary_of(r.ts_ns);
       bin_opened = bin != last_bin_;
       last_bin_ = bin;
     }

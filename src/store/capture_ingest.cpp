@@ -208,7 +208,7 @@ void CaptureIngest::on_packet_at(const PacketRecord& r, std::uint64_t position, 
   seen_ = position;
   if (seen_ <= resume_after_) return;
   if (!r.observed) return;
-  const std::int64_t boundary = floor_to(r.ts_ns, policy_.boundary_s * kNsPerSecond);
+  const std::int64_t boundary = policy_.boundary_of(r.ts_ns);
   const std::int64_t hour = floor_to(r.ts_ns, kBin1h * kNsPerSecond);
   // The checkpoint positions depend only on the packets since the last one, so an
   // interrupted run and an uninterrupted one commit the same segments.

@@ -18,6 +18,7 @@
 
 #include "analyze/bins.hpp"
 #include "core/packet_record.hpp"
+#include "core/time.hpp"
 #include "store/events_store.hpp"
 #include "store/observation_store.hpp"
 
@@ -46,6 +47,11 @@ struct CheckpointPolicy {
   /// When the aggregator holds this many entries, commit at the next hour instead
   /// (bounds memory: about 16-64 bytes an entry); at twice as many, at once.
   std::size_t max_entries = 24'000'000;
+
+  /// The start (ns) of the checkpoint bin a packet at ts_ns falls in.
+  [[nodiscard]] std::int64_t boundary_of(std::int64_t ts_ns) const noexcept {
+    return floor_to(ts_ns, boundary_s * kNsPerSecond);
+  }
 };
 
 /// Runs tasks in order on its own thread; at most `max_queued` wait (submit()

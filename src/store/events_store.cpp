@@ -672,18 +672,14 @@ ScanOptions recorder_scan_options(ScanOptions o) {
 void RecordBlock::push(const PacketRecord& r, std::uint64_t position, std::uint64_t serial) noexcept {
   PositionedRecord* to = items_.get() + size_++;
 #if defined(__SSE2__)
-  static_assert(sizeof(PositionedRecord) % 16 == 0 && alignof(PositionedRecord) <= 16);
-  if ((reinterpret_cast<std::uintptr_t>(to) & 15) == 0) {
-    PositionedRecord item{r, position, serial};
-    const auto* from = reinterpret_cast<const __m128i*>(&item);
-    auto* dst = reinterpret_cast<__m128i*>(to);
-    for (std::size_t i = 0; i < sizeof(PositionedRecord) / 16; ++i) {
-      _mm_stream_si128(dst + i, _mm_loadu_si128(from + i));
-    }
-    return;
-  }
-#endif
+  static_assert(alignof(PositionedRecord) == 16 && sizeof(PositionedRecord) % 16 == 0);
+  const PositionedRecord item{r, position, serial};
+  const auto* from = reinterpret_cast<const __m128i*>(&item);
+  auto* dst = reinterpret_cast<__m128i*>(to);
+  for (std::size_t i = 0; i < sizeof(PositionedRecord) / 16; ++i) _mm_stream_si128(dst + i, _mm_load_si128(from + i));
+#else
   *to = PositionedRecord{r, position, serial};
+#endif
 }
 
 void RecordBlock::publish() const noexcept {

@@ -150,7 +150,8 @@ struct EventOptions {
 
 /// A packet with its position in its capture (1 for the first IP packet) and its
 /// serial number in the run (ascending over the captures of a run).
-struct PositionedRecord {
+/// 16-byte aligned, so that a block's records take whole 16-byte streaming stores.
+struct alignas(16) PositionedRecord {
   PacketRecord record;
   std::uint64_t position = 0;
   std::uint64_t serial = 0;
