@@ -119,6 +119,7 @@ class IngestSink : public PacketSink {
     // but the position.
     if (!r.observed || seen_ <= current_->resume_after) return;
     block_->push(r, seen_, ++serial_);
+    unwritten_ = true;
     // Live, a packet that opens a later checkpoint bin goes to the counting thread
     // at once, so that the bin before it is written now: a quiet sensor would
     // otherwise fill a block only after minutes or hours.
@@ -159,6 +160,29 @@ class IngestSink : public PacketSink {
     last_ = c;
     current_ = nullptr;
   }
+  /// Live, on a quiet interface: a bin whose end has passed is written now rather
+  /// than when the next packet comes, and scans and attacks idle past their
+  /// timeouts end by the wall clock, and are written too.
+  void on_idle(std::int64_t now_ns) override {
+    if (!live_ || current_ == nullptr) return;
+    const bool bin_over = unwritten_ && policy_.over_at(last_bin_, now_ns);
+    bool ended = false;
+    if (events_ != nullptr && now_ns - last_advance_ns_ >= advance_every_ns_) {
+      hand_over();  // the detectors see every packet before their clock moves on
+      events_->advance(now_ns);
+      last_advance_ns_ = now_ns;
+      ended = events_->has_ended();
+    }
+    if (!bin_over && !ended) return;
+    hand_over();
+    unwritten_ = false;
+    CaptureIngest* in = current_->ingest.get();
+    worker_.submit([in] { in->checkpoint(); });
+  }
+  /// Live: how often (wall clock) a quiet interface ends idle events; the default
+  /// suits the default timeouts (minutes).
+  void set_advance_every(std::int64_t ns) { advance_every_ns_ = ns; }
+
   /// Waits for the worker; ends the detectors when the run's last file did not (it
   /// could not be read): their events go with the last capture that was counted.
   void finish() {
@@ -215,6 +239,9 @@ class IngestSink : public PacketSink {
   EventRecorder* events_;
   bool live_;
   std::int64_t last_bin_ = INT64_MIN;
+  bool unwritten_ = false;  // packets came since the last idle checkpoint
+  std::int64_t last_advance_ns_ = 0;
+  std::int64_t advance_every_ns_ = 60 * kNsPerSecond;
   std::map<std::string, PendingCapture> pending_;
   PendingCapture* current_ = nullptr;
   PendingCapture* last_ = nullptr;
@@ -290,6 +317,11 @@ int run_ingest(const IngestOptions& o) {
     CheckpointPolicy live_policy;
     live_policy.boundary_s = kBin5m;  // every 5-minute bin is written as it closes
     IngestSink sink(queue, aggregator, sensor_id, live_policy, events.get(), true);
+    // Idle events end within a tenth of their timeout (at most a minute late).
+    const std::int64_t timeout =
+        std::min(event_options.scan.idle_timeout_ns, event_options.dos.idle_timeout_ns);
+    sink.set_advance_every(
+        std::clamp<std::int64_t>(timeout / 10, kNsPerSecond / 10, 60 * kNsPerSecond));
     const auto start = std::chrono::system_clock::now().time_since_epoch();
     const std::string id = "live:" + o.interface + ":" +
                            std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(start).count());

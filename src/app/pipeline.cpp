@@ -189,6 +189,7 @@ PipelineResult run_live(const std::string& interface, const PipelineOptions& opt
   const Classifier classifier(options.darknet, options.classify);
   const auto sources = source_table(options);
   LiveCapture live(interface, options.darknet.to_bpf());
+  live.set_idle_handler([&sink](std::int64_t now_ns) { sink.on_idle(now_ns); });
   sink.on_file_begin(live.info());
   // The capture waits in next(); a watcher turns the stop flag into request_stop().
   std::atomic<bool> done{false};

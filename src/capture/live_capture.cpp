@@ -1,8 +1,10 @@
 // Live capture through libpcap.
 #include <pcap/pcap.h>
+#include <poll.h>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -18,6 +20,9 @@ struct LiveCapture::Impl {
   std::optional<std::chrono::steady_clock::time_point> drain_until;  // set once stopped
   std::int64_t subsecond_ns = 1000;
   std::uint16_t link_type = 0;
+  std::function<void(std::int64_t)> on_idle;
+  std::chrono::steady_clock::time_point last_idle{};
+  int fd = -1;  // to wait on for packets
 
   ~Impl() {
     if (handle != nullptr) pcap_close(handle);
@@ -54,6 +59,10 @@ LiveCapture::LiveCapture(const std::string& interface, const std::string& filter
     fail(interface, what);
   }
   if (pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO) impl_->subsecond_ns = 1;
+  // next() waits in poll() itself, with a timeout (see there).
+  if (pcap_setnonblock(p, 1, errbuf) != 0)
+    fail(interface, std::string("cannot set non-blocking mode: ") + errbuf);
+  impl_->fd = pcap_get_selectable_fd(p);
   if (!filter.empty()) {
     bpf_program program{};
     if (pcap_compile(p, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
@@ -81,8 +90,6 @@ bool LiveCapture::next(Frame& frame) {
       // timeouts: the kernel hands over its last block when the timeout retires it,
       // so packets that arrived before the request are counted, not dropped.
       s.drain_until = Clock::now() + std::chrono::milliseconds(2 * kTimeoutMs);
-      char errbuf[PCAP_ERRBUF_SIZE] = {};
-      pcap_setnonblock(s.handle, 1, errbuf);
     }
     if (s.drain_until && Clock::now() >= *s.drain_until) return false;
     pcap_pkthdr* header = nullptr;
@@ -98,8 +105,26 @@ bool LiveCapture::next(Frame& frame) {
       ++s.info.packets;
       return true;
     }
-    if (rc == 0) {  // timeout, or nothing ready while draining
-      if (s.drain_until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (rc == 0) {  // nothing ready (the handle does not block)
+      if (s.drain_until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        continue;
+      }
+      // libpcap's own wait on a TPACKET_V3 ring has no timeout on a quiet
+      // interface, so the capture waits here: the kernel hands over a block within
+      // the buffer timeout once it holds a packet, and time moves on meanwhile.
+      const auto now = Clock::now();
+      if (s.on_idle && now - s.last_idle >= std::chrono::milliseconds(kTimeoutMs)) {
+        s.last_idle = now;
+        const auto wall = std::chrono::system_clock::now().time_since_epoch();
+        s.on_idle(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count());
+      }
+      if (s.fd >= 0) {
+        pollfd p{s.fd, POLLIN, 0};
+        (void)::poll(&p, 1, kTimeoutMs);
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
       continue;
     }
     if (rc == PCAP_ERROR_BREAK) continue;  // request_stop: drain, then end
@@ -114,6 +139,10 @@ const CaptureInfo& LiveCapture::info() const { return impl_->info; }
 void LiveCapture::request_stop() noexcept {
   impl_->stop.store(true, std::memory_order_relaxed);
   pcap_breakloop(impl_->handle);
+}
+
+void LiveCapture::set_idle_handler(std::function<void(std::int64_t now_ns)> handler) {
+  impl_->on_idle = std::move(handler);
 }
 
 LiveStats LiveCapture::stats() const {

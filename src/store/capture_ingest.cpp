@@ -245,7 +245,7 @@ void CaptureIngest::commit(std::uint64_t packets_done, bool complete, std::uint6
 }
 
 void CaptureIngest::checkpoint() {
-  if (aggregator_.empty()) return;
+  if (aggregator_.empty() && (events_ == nullptr || !events_->has_ended())) return;
   commit(seen_, false, last_serial_);
 }
 

@@ -52,6 +52,15 @@ struct CheckpointPolicy {
   [[nodiscard]] std::int64_t boundary_of(std::int64_t ts_ns) const noexcept {
     return floor_to(ts_ns, boundary_s * kNsPerSecond);
   }
+  /// Live: how long after its end a bin waits for packets still on their way
+  /// (the capture hands over what the kernel holds within its 100 ms timeout).
+  static constexpr std::int64_t kLiveGraceNs = 1'000'000'000;
+  /// Live: whether at wall-clock now_ns the checkpoint bin that starts at
+  /// bin_start_ns is over, so that it is written without waiting for a packet of
+  /// a later bin.
+  [[nodiscard]] bool over_at(std::int64_t bin_start_ns, std::int64_t now_ns) const noexcept {
+    return now_ns - kLiveGraceNs >= bin_start_ns + boundary_s * kNsPerSecond;
+  }
 };
 
 /// Runs tasks in order on its own thread; at most `max_queued` wait (submit()
@@ -129,7 +138,8 @@ class CaptureIngest {
   void finish(bool complete);
   /// The same, when the capture had `packets` IP packets in all.
   void finish_at(bool complete, std::uint64_t packets);
-  /// Commits what is held now, without marking the capture complete (live ingest).
+  /// Commits what is held now (the counts, and the events the detectors ended),
+  /// without marking the capture complete (live ingest); nothing when neither.
   void checkpoint();
 
   [[nodiscard]] std::uint64_t packets_seen() const noexcept { return seen_; }

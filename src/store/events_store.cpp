@@ -875,6 +875,17 @@ void EventRecorder::finish() {
   }
 }
 
+bool EventRecorder::has_ended() {
+  std::unique_lock<std::mutex> lock;
+  if (worker_) {
+    lock = std::unique_lock<std::mutex>(worker_->mutex);
+  } else {
+    drain();
+    publish();
+  }
+  return !scans_.published.empty() || !dos_events_.published.empty();
+}
+
 void EventRecorder::take(EventBatch& batch, std::uint64_t serial) {
   if (worker_) {
     wait_for(serial);

@@ -222,6 +222,8 @@ class EventRecorder {
   /// ended) into `batch`.
   void take(EventBatch& batch, std::uint64_t serial = UINT64_MAX);
 
+  /// Whether take() would get events now (some ended and none took them yet).
+  [[nodiscard]] bool has_ended();
   [[nodiscard]] std::uint64_t scans_found() const noexcept { return scans_found_; }
   [[nodiscard]] std::uint64_t dos_found() const noexcept { return dos_found_; }
   [[nodiscard]] std::size_t memory_bytes() const noexcept {

@@ -133,6 +133,52 @@ TEST(CaptureLive, StopRightAfterTrafficStillReadsIt) {
   EXPECT_FALSE(live->next(f)) << "a drained capture stays ended";
 }
 
+// A quiet interface: next() waits, and the idle handler gets the wall clock about
+// every buffer timeout (libpcap's own wait on the ring would block until a packet).
+// A packet that comes meanwhile is still read.
+TEST(CaptureLive, QuietInterfaceCallsTheIdleHandlerWithTheWallClock) {
+  BoundUdpPort sink;
+  ASSERT_NE(sink.port, 0);
+  std::string why;
+  const auto live = open_lo("udp and dst port " + std::to_string(sink.port), why);
+  if (!live) GTEST_SKIP() << "live capture on lo not permitted here: " << why;
+  std::vector<std::int64_t> calls;
+  const auto wall_ns = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const std::int64_t before = wall_ns();
+  live->set_idle_handler([&](std::int64_t now_ns) {
+    calls.push_back(now_ns);
+    if (calls.size() == 5) send_udp(sink.port, 7);  // then next() returns it
+  });
+  std::atomic<bool> done{false};
+  std::thread watchdog([&] {  // without idle calls, next() would wait for good
+    for (int i = 0; i < 50 && !done.load(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!done.load()) live->request_stop();
+  });
+  Frame f;
+  const bool got = live->next(f);
+  const std::int64_t after = wall_ns();
+  done.store(true);
+  watchdog.join();
+  ASSERT_TRUE(got) << calls.size() << " idle call(s)";
+  EXPECT_EQ(f.wire_len, 14u + 20 + 8 + 7);
+  ASSERT_GE(calls.size(), 5u);
+  EXPECT_LT(calls.size(), 20u) << "the packet came after call 5, within a buffer timeout or two";
+  EXPECT_GE(calls.front(), before);
+  EXPECT_LE(calls.back(), after);
+  for (std::size_t i = 1; i < calls.size(); ++i) {
+    EXPECT_GE(calls[i] - calls[i - 1], 90'000'000)
+        << "about one call per 100 ms timeout, call " << i;
+  }
+  // The packet's stamp is of the same clock as the handler's.
+  EXPECT_GE(f.ts_ns, calls[4] - 50'000'000);
+  EXPECT_LE(f.ts_ns, after);
+}
+
 TEST(CaptureLive, BadFilterAndMissingInterfaceAreOpenErrors) {
   try {
     LiveCapture live("lo", "this is not bpf");

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "../support/live_traffic.hpp"
 #include "../support/run_command.hpp"
@@ -38,35 +39,72 @@ std::string utc_date(std::time_t t) {
   return buf;
 }
 
+/// `darkscope ingest --interface lo --darknet 127.78.0.0/16` and `extra`, with its
+/// stdout and stderr in dir; its pid once it captures, or -1 (and why: a skip).
+pid_t start_live_ingest(const std::filesystem::path& dir, const std::string& db,
+                        std::vector<std::string> extra, std::string& why) {
+  const std::string err = (dir / "err.txt").string();
+  std::vector<std::string> args = {
+      darkscope_binary(), "ingest",        "--no-enrich", "--db",   db, "--interface", "lo",
+      "--darknet",        "127.78.0.0/16", "--sensor",    "lo-test"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const pid_t child = ::fork();
+  if (child < 0) {
+    why = "fork failed";
+    return -1;
+  }
+  if (child == 0) {
+    std::freopen((dir / "out.txt").c_str(), "w", stdout);
+    std::freopen(err.c_str(), "w", stderr);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  // The capture is running once the database exists and the process still lives.
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (::waitpid(child, nullptr, WNOHANG) == child) break;
+    if (std::filesystem::exists(db) && read_text(err).find("lo") != std::string::npos) return child;
+  }
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  why = "live ingest on lo not possible here: " + read_text(err);
+  return -1;
+}
+
+/// Kills and reaps a child that a failed assertion left running.
+struct Reaper {
+  pid_t pid;
+  ~Reaper() {
+    if (pid > 0 && ::waitpid(pid, nullptr, WNOHANG) == 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+};
+
+/// `darkscope ARGS --db db` over the whole of the test's days, as JSON.
+json query(const std::string& args, const std::string& db, std::time_t started) {
+  const std::string from = utc_date(started - 86400);
+  const std::string to = utc_date(std::time(nullptr) + 2 * 86400);
+  const auto r = run_command(darkscope_binary() + " " + args + " --db " + db + " --from " + from +
+                             " --to " + to + " --json");
+  EXPECT_EQ(r.status, 0) << args << ": " << r.err;
+  return r.status == 0 ? json::parse(r.out) : json();
+}
+
 TEST(IngestLive, LoopbackUntilSigtermThenTopReadsTheBins) {
   if (!std::filesystem::exists(darkscope_binary())) GTEST_SKIP() << "darkscope binary not built";
   const auto dir = temp_dir("ingest-live");
   const std::string db = (dir / "live.db").string();
   const std::string err = (dir / "err.txt").string();
   const std::time_t started = std::time(nullptr);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    std::freopen((dir / "out.txt").c_str(), "w", stdout);
-    std::freopen(err.c_str(), "w", stderr);
-    const std::string bin = darkscope_binary();
-    ::execl(bin.c_str(), bin.c_str(), "ingest", "--no-enrich", "--db", db.c_str(), "--interface",
-            "lo", "--darknet", "127.78.0.0/16", "--sensor", "lo-test",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  // The capture is running once the database exists and the process still lives.
-  bool running = false;
-  for (int i = 0; i < 100 && !running; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (::waitpid(child, nullptr, WNOHANG) == child) break;
-    running = std::filesystem::exists(db) && read_text(err).find("lo") != std::string::npos;
-  }
-  if (!running) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
-    GTEST_SKIP() << "live ingest on lo not possible here: " << read_text(err);
-  }
+  std::string why;
+  const pid_t child = start_live_ingest(dir, db, {}, why);
+  if (child < 0) GTEST_SKIP() << why;
+  const Reaper reaper{child};
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   constexpr int kInside = 30;
   ASSERT_TRUE(send_udp(kInside + 10, "dsk", [](int i) {
@@ -81,25 +119,64 @@ TEST(IngestLive, LoopbackUntilSigtermThenTopReadsTheBins) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << read_text(err);
 
   // SIGTERM flushed the open bins: the packets are in the database.
-  const std::string from = utc_date(started - 86400);
-  const std::string to = utc_date(std::time(nullptr) + 2 * 86400);
-  const auto top = run_command(darkscope_binary() + " top --db " + db + " --from " + from +
-                               " --to " + to + " --by port --json");
-  ASSERT_EQ(top.status, 0) << top.err;
-  const json rows = json::parse(top.out);
-  ASSERT_EQ(rows.size(), 2u) << top.out;
+  const json rows = query("top --by port", db, started);
+  ASSERT_EQ(rows.size(), 2u) << rows;
   EXPECT_EQ(rows[0]["key"], "udp/1900");  // 15 each: equal counts rank by port number
   EXPECT_EQ(rows[0]["packets"], 15);
   EXPECT_EQ(rows[1]["key"], "udp/5060");
   EXPECT_EQ(rows[1]["packets"], 15);
   EXPECT_EQ(rows[0]["sources"], 1);
-  const auto total = run_command(darkscope_binary() + " top --db " + db + " --from " + from +
-                                 " --to " + to + " --by class --json");
-  ASSERT_EQ(total.status, 0) << total.err;
-  const json classes = json::parse(total.out);
-  ASSERT_EQ(classes.size(), 1u) << total.out;
+  const json classes = query("top --by class", db, started);
+  ASSERT_EQ(classes.size(), 1u) << classes;
   EXPECT_EQ(classes[0]["key"], "udp");
   EXPECT_EQ(classes[0]["packets"], kInside);
+  std::filesystem::remove_all(dir);
+}
+
+// A quiet interface does not hold back what is over: a scan idle past its timeout
+// (1 s here) ends by the wall clock and is written, with the counts so far, while
+// the ingest still runs; the stop then counts nothing twice.
+TEST(IngestLive, QuietInterfaceWritesAnEndedScanWhileRunning) {
+  if (!std::filesystem::exists(darkscope_binary())) GTEST_SKIP() << "darkscope binary not built";
+  const auto dir = temp_dir("ingest-live-idle");
+  const std::string db = (dir / "live.db").string();
+  const std::string err = (dir / "err.txt").string();
+  const std::time_t started = std::time(nullptr);
+  std::string why;
+  const pid_t child = start_live_ingest(dir, db, {"--scan-timeout", "1"}, why);
+  if (child < 0) GTEST_SKIP() << why;
+  const Reaper reaper{child};
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  constexpr int kProbes = 4;  // one source, four darknet addresses, one port
+  ASSERT_TRUE(send_udp(kProbes, "dsk", [](int i) {
+    return std::pair{0x7F4E0010u + static_cast<unsigned>(i), 2323};
+  }));
+  json scans;
+  for (int i = 0; i < 100 && scans.empty(); ++i) {  // about 1 s of silence, then a tick
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    scans = query("events --type scan", db, started);
+  }
+  ASSERT_EQ(::waitpid(child, nullptr, WNOHANG), 0) << "still running: " << read_text(err);
+  ASSERT_EQ(scans.size(), 1u) << scans << read_text(err);
+  EXPECT_EQ(scans[0]["source"], "127.0.0.1");
+  EXPECT_EQ(scans[0]["proto"], "udp");
+  EXPECT_EQ(scans[0]["port"], 2323);
+  EXPECT_EQ(scans[0]["packets"], kProbes);
+  EXPECT_EQ(scans[0]["destinations"], kProbes);
+  const json running = query("top --by port", db, started);
+  ASSERT_EQ(running.size(), 1u) << running;
+  EXPECT_EQ(running[0]["key"], "udp/2323");
+  EXPECT_EQ(running[0]["packets"], kProbes);
+
+  const int status = terminate_and_wait(child);
+  ASSERT_NE(status, -1);
+  ASSERT_TRUE(WIFEXITED(status)) << read_text(err);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read_text(err);
+  EXPECT_EQ(query("events --type scan", db, started).size(), 1u);
+  const json stopped = query("top --by port", db, started);
+  ASSERT_EQ(stopped.size(), 1u) << stopped;
+  EXPECT_EQ(stopped[0]["packets"], kProbes);
+  EXPECT_EQ(stopped[0]["sources"], 1);
   std::filesystem::remove_all(dir);
 }
 

@@ -578,6 +578,24 @@ TEST_F(StoreTest, LockedDatabaseNamesTheCauseAndKeepsCommittedData) {
   EXPECT_EQ(top(kDay0, kDay0 + kBin1d, "port")[0].packets, 1u);
 }
 
+// Live ingest writes a 5-minute bin once the wall clock is a second past its end,
+// with or without a packet of a later bin.
+TEST(CheckpointPolicy, ALiveBinIsOverOneSecondAfterItsEnd) {
+  CheckpointPolicy live;
+  live.boundary_s = kBin5m;
+  const std::int64_t bin = live.boundary_of((kDay0 + 7 * 60 + 30) * kS);  // 00:07:30
+  EXPECT_EQ(bin, (kDay0 + 5 * 60) * kS);
+  EXPECT_FALSE(live.over_at(bin, (kDay0 + 9 * 60 + 59) * kS));
+  EXPECT_FALSE(live.over_at(bin, (kDay0 + 10 * 60) * kS))
+      << "the bin's end: packets may be on their way";
+  EXPECT_FALSE(live.over_at(bin, (kDay0 + 10 * 60 + 1) * kS - 1));
+  EXPECT_TRUE(live.over_at(bin, (kDay0 + 10 * 60 + 1) * kS));
+  EXPECT_TRUE(live.over_at(bin, (kDay0 + 3600) * kS));
+  CheckpointPolicy files;  // daily
+  EXPECT_FALSE(files.over_at(files.boundary_of(kDay0 * kS), (kDay0 + 86400) * kS));
+  EXPECT_TRUE(files.over_at(files.boundary_of(kDay0 * kS), (kDay0 + 86401) * kS));
+}
+
 TEST(ContentDigest, KnownDigestsAndChunkedFilesMatchOneShot) {
   const auto dir = std::filesystem::temp_directory_path() / ("darkscope-digest-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
