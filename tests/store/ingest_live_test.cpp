@@ -74,17 +74,6 @@ pid_t start_live_ingest(const std::filesystem::path& dir, const std::string& db,
   return -1;
 }
 
-/// Kills and reaps a child that a failed assertion left running.
-struct Reaper {
-  pid_t pid;
-  ~Reaper() {
-    if (pid > 0 && ::waitpid(pid, nullptr, WNOHANG) == 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-};
-
 /// `darkscope ARGS --db db` over the whole of the test's days, as JSON.
 json query(const std::string& args, const std::string& db, std::time_t started) {
   const std::string from = utc_date(started - 86400);
@@ -95,16 +84,39 @@ json query(const std::string& args, const std::string& db, std::time_t started) 
   return r.status == 0 ? json::parse(r.out) : json();
 }
 
-TEST(IngestLive, LoopbackUntilSigtermThenTopReadsTheBins) {
-  if (!std::filesystem::exists(darkscope_binary())) GTEST_SKIP() << "darkscope binary not built";
-  const auto dir = temp_dir("ingest-live");
-  const std::string db = (dir / "live.db").string();
-  const std::string err = (dir / "err.txt").string();
-  const std::time_t started = std::time(nullptr);
-  std::string why;
-  const pid_t child = start_live_ingest(dir, db, {}, why);
-  if (child < 0) GTEST_SKIP() << why;
-  const Reaper reaper{child};
+/// A live ingest on lo in a fresh directory; a child left running by a failed
+/// assertion is killed and reaped.
+class IngestLive : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(darkscope_binary())) GTEST_SKIP() << "darkscope binary not built";
+    dir_ = temp_dir(std::string("ingest-live-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    db_ = (dir_ / "live.db").string();
+    err_ = (dir_ / "err.txt").string();
+    started_ = std::time(nullptr);
+  }
+  void TearDown() override {
+    if (child_ > 0 && ::waitpid(child_, nullptr, WNOHANG) == 0) {
+      ::kill(child_, SIGKILL);
+      ::waitpid(child_, nullptr, 0);
+    }
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  /// Starts the ingest with `extra` arguments; false (and why_) when lo cannot be used.
+  bool start(std::vector<std::string> extra) {
+    child_ = start_live_ingest(dir_, db_, std::move(extra), why_);
+    return child_ > 0;
+  }
+  json query(const std::string& args) const { return darkscope::query(args, db_, started_); }
+
+  std::filesystem::path dir_;
+  std::string db_, err_, why_;
+  std::time_t started_ = 0;
+  pid_t child_ = -1;
+};
+
+TEST_F(IngestLive, LoopbackUntilSigtermThenTopReadsTheBins) {
+  if (!start({})) GTEST_SKIP() << why_;
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   constexpr int kInside = 30;
   ASSERT_TRUE(send_udp(kInside + 10, "dsk", [](int i) {
@@ -113,39 +125,30 @@ TEST(IngestLive, LoopbackUntilSigtermThenTopReadsTheBins) {
                      i % 2 == 0 ? 5060 : 1900};
   }));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  const int status = terminate_and_wait(child);
+  const int status = terminate_and_wait(child_);
   ASSERT_NE(status, -1);
-  ASSERT_TRUE(WIFEXITED(status)) << read_text(err);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << read_text(err);
+  ASSERT_TRUE(WIFEXITED(status)) << read_text(err_);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read_text(err_);
 
   // SIGTERM flushed the open bins: the packets are in the database.
-  const json rows = query("top --by port", db, started);
+  const json rows = query("top --by port");
   ASSERT_EQ(rows.size(), 2u) << rows;
   EXPECT_EQ(rows[0]["key"], "udp/1900");  // 15 each: equal counts rank by port number
   EXPECT_EQ(rows[0]["packets"], 15);
   EXPECT_EQ(rows[1]["key"], "udp/5060");
   EXPECT_EQ(rows[1]["packets"], 15);
   EXPECT_EQ(rows[0]["sources"], 1);
-  const json classes = query("top --by class", db, started);
+  const json classes = query("top --by class");
   ASSERT_EQ(classes.size(), 1u) << classes;
   EXPECT_EQ(classes[0]["key"], "udp");
   EXPECT_EQ(classes[0]["packets"], kInside);
-  std::filesystem::remove_all(dir);
 }
 
 // A quiet interface does not hold back what is over: a scan idle past its timeout
 // (1 s here) ends by the wall clock and is written, with the counts so far, while
 // the ingest still runs; the stop then counts nothing twice.
-TEST(IngestLive, QuietInterfaceWritesAnEndedScanWhileRunning) {
-  if (!std::filesystem::exists(darkscope_binary())) GTEST_SKIP() << "darkscope binary not built";
-  const auto dir = temp_dir("ingest-live-idle");
-  const std::string db = (dir / "live.db").string();
-  const std::string err = (dir / "err.txt").string();
-  const std::time_t started = std::time(nullptr);
-  std::string why;
-  const pid_t child = start_live_ingest(dir, db, {"--scan-timeout", "1"}, why);
-  if (child < 0) GTEST_SKIP() << why;
-  const Reaper reaper{child};
+TEST_F(IngestLive, QuietInterfaceWritesAnEndedScanWhileRunning) {
+  if (!start({"--scan-timeout", "1"})) GTEST_SKIP() << why_;
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   constexpr int kProbes = 4;  // one source, four darknet addresses, one port
   ASSERT_TRUE(send_udp(kProbes, "dsk", [](int i) {
@@ -154,30 +157,29 @@ TEST(IngestLive, QuietInterfaceWritesAnEndedScanWhileRunning) {
   json scans;
   for (int i = 0; i < 100 && scans.empty(); ++i) {  // about 1 s of silence, then a tick
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    scans = query("events --type scan", db, started);
+    scans = query("events --type scan");
   }
-  ASSERT_EQ(::waitpid(child, nullptr, WNOHANG), 0) << "still running: " << read_text(err);
-  ASSERT_EQ(scans.size(), 1u) << scans << read_text(err);
+  ASSERT_EQ(::waitpid(child_, nullptr, WNOHANG), 0) << "still running: " << read_text(err_);
+  ASSERT_EQ(scans.size(), 1u) << scans << read_text(err_);
   EXPECT_EQ(scans[0]["source"], "127.0.0.1");
   EXPECT_EQ(scans[0]["proto"], "udp");
   EXPECT_EQ(scans[0]["port"], 2323);
   EXPECT_EQ(scans[0]["packets"], kProbes);
   EXPECT_EQ(scans[0]["destinations"], kProbes);
-  const json running = query("top --by port", db, started);
+  const json running = query("top --by port");
   ASSERT_EQ(running.size(), 1u) << running;
   EXPECT_EQ(running[0]["key"], "udp/2323");
   EXPECT_EQ(running[0]["packets"], kProbes);
 
-  const int status = terminate_and_wait(child);
+  const int status = terminate_and_wait(child_);
   ASSERT_NE(status, -1);
-  ASSERT_TRUE(WIFEXITED(status)) << read_text(err);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << read_text(err);
-  EXPECT_EQ(query("events --type scan", db, started).size(), 1u);
-  const json stopped = query("top --by port", db, started);
+  ASSERT_TRUE(WIFEXITED(status)) << read_text(err_);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read_text(err_);
+  EXPECT_EQ(query("events --type scan").size(), 1u);
+  const json stopped = query("top --by port");
   ASSERT_EQ(stopped.size(), 1u) << stopped;
   EXPECT_EQ(stopped[0]["packets"], kProbes);
   EXPECT_EQ(stopped[0]["sources"], 1);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
