@@ -334,6 +334,15 @@ int run_ingest(const IngestOptions& o) {
                  o.interface.c_str());
     result = run_live(o.interface, p, sink, stop);
     sink.finish();
+    if (result.live_stats) {
+      const LiveStats& k = *result.live_stats;
+      std::printf(
+          "  kernel: %llu received, %llu dropped, %llu dropped by the interface%s\n",
+          static_cast<unsigned long long>(k.received), static_cast<unsigned long long>(k.dropped),
+          static_cast<unsigned long long>(k.interface_dropped),
+          k.dropped + k.interface_dropped > 0 ? " (the stored counts lack the dropped packets)"
+                                              : "");
+    }
   } else {
     IngestSink sink(queue, aggregator, sensor_id, CheckpointPolicy{}, events.get(), false);
     Hasher hasher;

@@ -130,6 +130,15 @@ TEST_F(IngestLive, LoopbackUntilSigtermThenTopReadsTheBins) {
   ASSERT_TRUE(WIFEXITED(status)) << read_text(err_);
   EXPECT_EQ(WEXITSTATUS(status), 0) << read_text(err_);
 
+  // The kernel's counters: what the filter passed (the darknet's 30, each seen
+  // twice on lo: sent and received), none dropped.
+  const std::string out = read_text((dir_ / "out.txt").string());
+  const auto at = out.find("  kernel: ");
+  ASSERT_NE(at, std::string::npos) << out;
+  EXPECT_GE(std::stoull(out.substr(at + 10)), static_cast<unsigned long long>(kInside)) << out;
+  EXPECT_NE(out.find(" received, 0 dropped, 0 dropped by the interface\n", at), std::string::npos)
+      << out;
+
   // SIGTERM flushed the open bins: the packets are in the database.
   const json rows = query("top --by port");
   ASSERT_EQ(rows.size(), 2u) << rows;
