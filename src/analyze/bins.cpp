@@ -1,5 +1,7 @@
 #include "analyze/bins.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
@@ -11,10 +13,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/radix_sort.hpp"
 #include "core/time.hpp"
 #include "core/varint.hpp"
-
-#include <sys/mman.h>
 
 namespace darkscope {
 
@@ -1138,41 +1139,11 @@ BinSegment& BinSegment::operator=(BinSegment&&) noexcept = default;
 
 namespace {
 
-/// LSD radix sort of 64-bit values by their bits from `low_bit` up, 11 bits a pass;
-/// passes whose digit is the same in every value are skipped. `scratch` (of
-/// `scratch_n` values) is used when it holds n, else a buffer is allocated.
+/// radix_sort_high() with `scratch` (of `scratch_n` values) when it holds n, else
+/// with a buffer of its own.
 void radix_sort(std::uint64_t* v, std::size_t n, int low_bit, std::uint64_t* scratch, std::size_t scratch_n) {
-  constexpr int kBits = 11;
-  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
-  if (n < 256) {
-    std::sort(v, v + n, [low_bit](std::uint64_t a, std::uint64_t b) { return (a >> low_bit) < (b >> low_bit); });
-    return;
-  }
-  std::uint64_t all_or = 0;
-  std::uint64_t all_and = ~std::uint64_t{0};
-  for (std::size_t i = 0; i < n; ++i) {
-    all_or |= v[i];
-    all_and &= v[i];
-  }
-  const std::uint64_t varying = all_or ^ all_and;
-  ZeroedArray<std::uint64_t> tmp(scratch_n >= n ? 0 : n);
-  std::uint64_t* from = v;
-  std::uint64_t* to = scratch_n >= n ? scratch : tmp.data();
-  std::vector<std::size_t> count(kBuckets);
-  for (int shift = low_bit; shift < 64; shift += kBits) {
-    if (((varying >> shift) & (kBuckets - 1)) == 0) continue;
-    std::fill(count.begin(), count.end(), 0);
-    for (std::size_t i = 0; i < n; ++i) ++count[(from[i] >> shift) & (kBuckets - 1)];
-    std::size_t sum = 0;
-    for (auto& c : count) {
-      const std::size_t k = c;
-      c = sum;
-      sum += k;
-    }
-    for (std::size_t i = 0; i < n; ++i) to[count[(from[i] >> shift) & (kBuckets - 1)]++] = from[i];
-    std::swap(from, to);
-  }
-  if (from != v) std::memcpy(v, from, n * sizeof(std::uint64_t));
+  ZeroedArray<std::uint64_t> tmp(scratch_n >= n || n < 256 ? 0 : n);
+  radix_sort_high(v, n, low_bit, scratch_n >= n ? scratch : tmp.data());
 }
 
 }  // namespace
