@@ -29,10 +29,30 @@ class Progress {
     struct stat st {};
     file_size_ = ::stat(path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
   }
+  /// A live capture instead of files: the line names the interface, the rate of
+  /// the last second and the kernel's drops.
+  void set_live(const std::string& interface, const LiveCapture* live) {
+    live_name_ = interface;
+    live_ = live;
+  }
+
   void update(std::uint64_t total_frames, std::uint64_t file_bytes, bool force = false) {
     if (!enabled_) return;
     const auto now = Clock::now();
-    if (!force && now - last_ < std::chrono::milliseconds(250)) return;
+    if (!force && now - last_ < std::chrono::milliseconds(live_ != nullptr ? 1000 : 250)) return;
+    if (live_ != nullptr) {
+      const double secs = std::chrono::duration<double>(now - last_).count();
+      const double rate = last_ != Clock::time_point{} && secs > 0
+                              ? static_cast<double>(total_frames - last_frames_) / secs
+                              : 0.0;
+      last_ = now;
+      last_frames_ = total_frames;
+      const LiveStats k = live_->stats();
+      std::fprintf(stderr, "\r  live on %s: %llu packets  %.0f packets/s  kernel: %llu dropped   ",
+                   live_name_.c_str(), static_cast<unsigned long long>(total_frames), rate,
+                   static_cast<unsigned long long>(k.dropped + k.interface_dropped));
+      return;
+    }
     last_ = now;
     const double secs = std::chrono::duration<double>(now - start_).count();
     const double rate = secs > 0 ? static_cast<double>(total_frames) / secs : 0;
@@ -62,6 +82,9 @@ class Progress {
   Clock::time_point start_;
   Clock::time_point file_start_;
   Clock::time_point last_{};
+  std::string live_name_;
+  const LiveCapture* live_ = nullptr;
+  std::uint64_t last_frames_ = 0;
 };
 
 /// Records decoded ahead of enrichment and the sink: enough to hide the cache
@@ -103,7 +126,8 @@ std::uint64_t pump(CaptureSource& source, const PipelineOptions& options,
       classifier.classify(record);
       if (++filled == batch) hand_over();
     }
-    if ((result.frames & 0xffff) == 0) {
+    // Files: every 65,536 frames; live (one at a time): every 1,024.
+    if ((result.frames & (batch == 1 ? 0x3ff : 0xffff)) == 0) {
       if (progress != nullptr) progress->update(result.frames, source.bytes_read());
       if (stop != nullptr && stop->load(std::memory_order_relaxed)) break;
     }
@@ -189,7 +213,12 @@ PipelineResult run_live(const std::string& interface, const PipelineOptions& opt
   const Classifier classifier(options.darknet, options.classify);
   const auto sources = source_table(options);
   LiveCapture live(interface, options.darknet.to_bpf());
-  live.set_idle_handler([&sink](std::int64_t now_ns) { sink.on_idle(now_ns); });
+  Progress progress(options.progress, 1);
+  progress.set_live(interface, &live);
+  live.set_idle_handler([&](std::int64_t now_ns) {
+    sink.on_idle(now_ns);
+    progress.update(result.frames, 0);
+  });
   sink.on_file_begin(live.info());
   // The capture waits in next(); a watcher turns the stop flag into request_stop().
   std::atomic<bool> done{false};
@@ -198,7 +227,9 @@ PipelineResult run_live(const std::string& interface, const PipelineOptions& opt
     live.request_stop();
   });
   // One record at a time: on a quiet interface a batch would hold packets back.
-  result.unsupported = pump(live, options, classifier, sources.get(), sink, result, nullptr, &stop, 1);
+  result.unsupported =
+      pump(live, options, classifier, sources.get(), sink, result, &progress, &stop, 1);
+  progress.finish();
   done.store(true);
   watcher.join();
   result.live_stats = live.stats();

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -189,6 +190,31 @@ TEST_F(IngestLive, QuietInterfaceWritesAnEndedScanWhileRunning) {
   ASSERT_EQ(stopped.size(), 1u) << stopped;
   EXPECT_EQ(stopped[0]["packets"], kProbes);
   EXPECT_EQ(stopped[0]["sources"], 1);
+}
+
+// On a terminal a live ingest keeps one status line: the interface, its packets,
+// the rate of the last second and the kernel's drops; the line is cleared at the end.
+TEST_F(IngestLive, OnATerminalAStatusLineShowsPacketsAndDrops) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "script(1) not installed";
+  std::thread traffic([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // the capture is open by then
+    (void)send_udp(5, "dsk", [](int i) {
+      return std::pair{0x7F4E0020u + static_cast<unsigned>(i), 23};
+    });
+  });
+  // script(1) gives the ingest a terminal; timeout(1) ends it with SIGTERM.
+  const auto r = run_command("script -qfec \"timeout -s TERM 5 " + darkscope_binary() +
+                             " ingest --no-enrich --db " + db_ +
+                             " --interface lo --darknet 127.78.0.0/16\" /dev/null");
+  traffic.join();
+  if (r.out.find("ingesting from lo") == std::string::npos)
+    GTEST_SKIP() << "no live ingest on lo here: " << r.out;
+  const auto line = r.out.find("\r  live on lo: ");
+  ASSERT_NE(line, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" packets/s  kernel: 0 dropped", line), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\r\033[K", line), std::string::npos) << "cleared at the end: " << r.out;
+  EXPECT_NE(r.out.find("lo: 5 packets, 5 observed counted"), std::string::npos) << r.out;
 }
 
 }  // namespace
