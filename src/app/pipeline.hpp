@@ -29,8 +29,8 @@ class PacketSink {
   }
   /// After the file's last packet; info says whether it was complete.
   virtual void on_file_end(const CaptureInfo& /*info*/) {}
-  /// Live: no packet came for a buffer timeout; now_ns is the wall clock (the
-  /// clock of the packets' stamps). On the thread that calls on_packet.
+  /// Live: at most every 100 ms while no packet is ready; now_ns is the wall clock
+  /// (the clock of the packets' stamps). On the thread that calls on_packet.
   virtual void on_idle(std::int64_t /*now_ns*/) {}
 };
 

@@ -69,9 +69,9 @@ class LiveCapture : public CaptureSource {
   [[nodiscard]] const CaptureInfo& info() const override;
   /// Asks next() to return false soon; async-signal-safe.
   void request_stop() noexcept;
-  /// Called from next(), on its thread, each time a buffer timeout (100 ms) passes
-  /// without a packet, with the wall clock (ns since the epoch, the clock of the
-  /// packets' stamps): a quiet interface still lets time move on.
+  /// Called from next(), on its thread, at most every 100 ms (the buffer timeout)
+  /// while no packet is ready, with the wall clock (ns since the epoch, the clock
+  /// of the packets' stamps): a quiet interface still lets time move on.
   void set_idle_handler(std::function<void(std::int64_t now_ns)> handler);
   [[nodiscard]] LiveStats stats() const;
 
