@@ -40,14 +40,17 @@ std::string utc_date(std::time_t t) {
   return buf;
 }
 
-/// `darkscope ingest --interface lo --darknet 127.78.0.0/16` and `extra`, with its
-/// stdout and stderr in dir; its pid once it captures, or -1 (and why: a skip).
+/// `darkscope ingest --interface lo --darknet DARKNET` and `extra`, with its stdout
+/// and stderr in dir; its pid once it captures, or -1 (and why: a skip). Each test
+/// has a darknet of its own, so that tests running at once see none of each
+/// other's packets on lo.
 pid_t start_live_ingest(const std::filesystem::path& dir, const std::string& db,
-                        std::vector<std::string> extra, std::string& why) {
+                        const std::string& darknet, std::vector<std::string> extra,
+                        std::string& why) {
   const std::string err = (dir / "err.txt").string();
-  std::vector<std::string> args = {
-      darkscope_binary(), "ingest",        "--no-enrich", "--db",   db, "--interface", "lo",
-      "--darknet",        "127.78.0.0/16", "--sensor",    "lo-test"};
+  std::vector<std::string> args = {darkscope_binary(), "ingest", "--no-enrich", "--db",  db,
+                                   "--interface",      "lo",     "--darknet",   darknet, "--sensor",
+                                   "lo-test"};
   args.insert(args.end(), extra.begin(), extra.end());
   const pid_t child = ::fork();
   if (child < 0) {
@@ -104,8 +107,8 @@ class IngestLive : public ::testing::Test {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   /// Starts the ingest with `extra` arguments; false (and why_) when lo cannot be used.
-  bool start(std::vector<std::string> extra) {
-    child_ = start_live_ingest(dir_, db_, std::move(extra), why_);
+  bool start(const std::string& darknet, std::vector<std::string> extra) {
+    child_ = start_live_ingest(dir_, db_, darknet, std::move(extra), why_);
     return child_ > 0;
   }
   json query(const std::string& args) const { return darkscope::query(args, db_, started_); }
@@ -117,12 +120,12 @@ class IngestLive : public ::testing::Test {
 };
 
 TEST_F(IngestLive, LoopbackUntilSigtermThenTopReadsTheBins) {
-  if (!start({})) GTEST_SKIP() << why_;
+  if (!start("127.78.1.0/24", {})) GTEST_SKIP() << why_;
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   constexpr int kInside = 30;
   ASSERT_TRUE(send_udp(kInside + 10, "dsk", [](int i) {
     // Ten go to 127.0.0.1: outside the darknet, filtered out by BPF.
-    return std::pair{i < kInside ? 0x7F4E0000u + 1 + static_cast<unsigned>(i % 5) : 0x7F000001u,
+    return std::pair{i < kInside ? 0x7F4E0100u + 1 + static_cast<unsigned>(i % 5) : 0x7F000001u,
                      i % 2 == 0 ? 5060 : 1900};
   }));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -158,11 +161,11 @@ TEST_F(IngestLive, LoopbackUntilSigtermThenTopReadsTheBins) {
 // (1 s here) ends by the wall clock and is written, with the counts so far, while
 // the ingest still runs; the stop then counts nothing twice.
 TEST_F(IngestLive, QuietInterfaceWritesAnEndedScanWhileRunning) {
-  if (!start({"--scan-timeout", "1"})) GTEST_SKIP() << why_;
+  if (!start("127.78.2.0/24", {"--scan-timeout", "1"})) GTEST_SKIP() << why_;
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   constexpr int kProbes = 4;  // one source, four darknet addresses, one port
   ASSERT_TRUE(send_udp(kProbes, "dsk", [](int i) {
-    return std::pair{0x7F4E0010u + static_cast<unsigned>(i), 2323};
+    return std::pair{0x7F4E0210u + static_cast<unsigned>(i), 2323};
   }));
   json scans;
   for (int i = 0; i < 100 && scans.empty(); ++i) {  // about 1 s of silence, then a tick
@@ -200,13 +203,13 @@ TEST_F(IngestLive, OnATerminalAStatusLineShowsPacketsAndDrops) {
   std::thread traffic([] {
     std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // the capture is open by then
     (void)send_udp(5, "dsk", [](int i) {
-      return std::pair{0x7F4E0020u + static_cast<unsigned>(i), 23};
+      return std::pair{0x7F4E0320u + static_cast<unsigned>(i), 23};
     });
   });
   // script(1) gives the ingest a terminal; timeout(1) ends it with SIGTERM.
   const auto r = run_command("script -qfec \"timeout -s TERM 5 " + darkscope_binary() +
                              " ingest --no-enrich --db " + db_ +
-                             " --interface lo --darknet 127.78.0.0/16\" /dev/null");
+                             " --interface lo --darknet 127.78.3.0/24\" /dev/null");
   traffic.join();
   if (r.out.find("ingesting from lo") == std::string::npos)
     GTEST_SKIP() << "no live ingest on lo here: " << r.out;
