@@ -37,8 +37,9 @@ class Progress {
   }
 
   void update(std::uint64_t total_frames, std::uint64_t file_bytes, bool force = false) {
-    if (!enabled_) return;
     const auto now = Clock::now();
+    if (live_ != nullptr) warn_of_drops(now);
+    if (!enabled_) return;
     if (!force && now - last_ < std::chrono::milliseconds(live_ != nullptr ? 1000 : 250)) return;
     if (live_ != nullptr) {
       const double secs = std::chrono::duration<double>(now - last_).count();
@@ -70,6 +71,22 @@ class Progress {
                  pct, static_cast<unsigned long long>(total_frames), rate / 1e6, eta);
   }
   void file_started() { file_start_ = Clock::now(); }
+  /// Live: a line on stderr (terminal or not, -q or not) each minute in which the
+  /// kernel dropped packets.
+  void warn_of_drops(Clock::time_point now) {
+    if (!drops_.due(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count()))
+      return;
+    const std::uint64_t fresh = drops_.fresh(live_->stats());
+    if (fresh == 0) return;
+    std::fprintf(stderr,
+                 "%sdarkscope: %s: the kernel dropped %llu packet(s) in the last %lld s (%llu "
+                 "since the start)\n",
+                 enabled_ ? "\r\033[K" : "", live_name_.c_str(),
+                 static_cast<unsigned long long>(fresh),
+                 static_cast<long long>(drops_.every_ns() / 1'000'000'000),
+                 static_cast<unsigned long long>(drops_.total()));
+  }
   void finish() {
     if (enabled_) std::fputs("\r\033[K", stderr);
   }
@@ -85,6 +102,7 @@ class Progress {
   std::string live_name_;
   const LiveCapture* live_ = nullptr;
   std::uint64_t last_frames_ = 0;
+  DropWatch drops_;
 };
 
 /// Records decoded ahead of enrichment and the sink: enough to hide the cache

@@ -1,6 +1,7 @@
 // Capture sources: files (pcap, pcapng, compressed) and live interfaces -> frames.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,6 +57,40 @@ struct LiveStats {
   std::uint64_t received = 0;
   std::uint64_t dropped = 0;            ///< dropped by the kernel (buffer full)
   std::uint64_t interface_dropped = 0;  ///< dropped by the interface or driver
+};
+
+/// For the log of a long live run (a status line shows only on a terminal): due()
+/// says when `every` has passed since it last said so, and fresh() how many
+/// packets the kernel dropped since the last call.
+class DropWatch {
+ public:
+  explicit DropWatch(std::int64_t every_ns = 60'000'000'000) : every_ns_(every_ns) {}
+  /// True at most once per `every` (the first call starts the clock).
+  [[nodiscard]] bool due(std::int64_t now_ns) noexcept {
+    if (!started_) {
+      started_ = true;
+      last_ns_ = now_ns;
+      return false;
+    }
+    if (now_ns - last_ns_ < every_ns_) return false;
+    last_ns_ = now_ns;
+    return true;
+  }
+  /// Drops (kernel and interface) since the last call, or since the start.
+  [[nodiscard]] std::uint64_t fresh(const LiveStats& s) noexcept {
+    const std::uint64_t total = s.dropped + s.interface_dropped;
+    const std::uint64_t n = total > reported_ ? total - reported_ : 0;
+    reported_ = std::max(reported_, total);
+    return n;
+  }
+  [[nodiscard]] std::uint64_t total() const noexcept { return reported_; }
+  [[nodiscard]] std::int64_t every_ns() const noexcept { return every_ns_; }
+
+ private:
+  std::int64_t every_ns_;
+  bool started_ = false;
+  std::int64_t last_ns_ = 0;
+  std::uint64_t reported_ = 0;
 };
 
 /// A live interface through libpcap. next() waits for packets and returns false

@@ -179,6 +179,28 @@ TEST(CaptureLive, QuietInterfaceCallsTheIdleHandlerWithTheWallClock) {
   EXPECT_LE(f.ts_ns, after);
 }
 
+// What a long live run logs of drops: once a minute at most, what is new.
+TEST(DropWatch, SaysOncePerIntervalWhatTheKernelDroppedSinceItLastSaid) {
+  constexpr std::int64_t kS = 1'000'000'000;
+  DropWatch w(60 * kS);
+  EXPECT_FALSE(w.due(1000 * kS)) << "the first call starts the clock";
+  EXPECT_FALSE(w.due(1059 * kS));
+  EXPECT_TRUE(w.due(1060 * kS));
+  EXPECT_FALSE(w.due(1060 * kS));
+  EXPECT_FALSE(w.due(1119 * kS));
+  EXPECT_TRUE(w.due(1125 * kS));
+  EXPECT_FALSE(w.due(1184 * kS)) << "the interval counts from the last true";
+  EXPECT_TRUE(w.due(1185 * kS));
+
+  EXPECT_EQ(w.fresh(LiveStats{100, 0, 0}), 0u);
+  EXPECT_EQ(w.fresh(LiveStats{200, 5, 0}), 5u);
+  EXPECT_EQ(w.fresh(LiveStats{300, 5, 0}), 0u);
+  EXPECT_EQ(w.fresh(LiveStats{400, 9, 3}), 7u) << "kernel and interface drops together";
+  EXPECT_EQ(w.total(), 12u);
+  EXPECT_EQ(w.fresh(LiveStats{0, 0, 0}), 0u) << "counters that go back say nothing";
+  EXPECT_EQ(w.fresh(LiveStats{500, 10, 3}), 1u);
+}
+
 TEST(CaptureLive, BadFilterAndMissingInterfaceAreOpenErrors) {
   try {
     LiveCapture live("lo", "this is not bpf");
