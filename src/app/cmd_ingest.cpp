@@ -166,15 +166,14 @@ class IngestSink : public PacketSink {
   void on_idle(std::int64_t now_ns) override {
     if (!live_ || current_ == nullptr) return;
     const bool bin_over = unwritten_ && policy_.over_at(last_bin_, now_ns);
-    bool ended = false;
-    if (events_ != nullptr && now_ns - last_advance_ns_ >= advance_every_ns_) {
-      hand_over();  // the detectors see every packet before their clock moves on
+    const bool advance = events_ != nullptr && now_ns - last_advance_ns_ >= advance_every_ns_;
+    if (!bin_over && !advance) return;
+    hand_over();  // the counts and the detectors see every packet first
+    if (advance) {
       events_->advance(now_ns);
       last_advance_ns_ = now_ns;
-      ended = events_->has_ended();
+      if (!bin_over && !events_->has_ended()) return;
     }
-    if (!bin_over && !ended) return;
-    hand_over();
     unwritten_ = false;
     CaptureIngest* in = current_->ingest.get();
     worker_.submit([in] { in->checkpoint(); });

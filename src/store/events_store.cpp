@@ -875,29 +875,21 @@ void EventRecorder::finish() {
   }
 }
 
+std::unique_lock<std::mutex> EventRecorder::hold_published() {
+  if (worker_) return std::unique_lock<std::mutex>(worker_->mutex);
+  drain();
+  publish();
+  return {};
+}
+
 bool EventRecorder::has_ended() {
-  std::unique_lock<std::mutex> lock;
-  if (worker_) {
-    lock = std::unique_lock<std::mutex>(worker_->mutex);
-  } else {
-    drain();
-    publish();
-  }
+  const auto lock = hold_published();
   return !scans_.published.empty() || !dos_events_.published.empty();
 }
 
 void EventRecorder::take(EventBatch& batch, std::uint64_t serial) {
-  if (worker_) {
-    wait_for(serial);
-  } else {
-    drain();
-  }
-  std::unique_lock<std::mutex> lock;
-  if (worker_) {
-    lock = std::unique_lock<std::mutex>(worker_->mutex);
-  } else {
-    publish();
-  }
+  if (worker_) wait_for(serial);
+  const auto lock = hold_published();
   batch.scale = scale_;
   scans_.take(serial, batch.scans);
   dos_events_.take(serial, batch.dos);

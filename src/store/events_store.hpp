@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -248,6 +249,9 @@ class EventRecorder {
   /// Moves what the detectors ended into the buffers take() reads (under the
   /// worker's lock when threaded).
   void publish();
+  /// The published events, safe to read while the returned lock lives: threaded,
+  /// the worker's lock; otherwise the waiting packets are run and published first.
+  std::unique_lock<std::mutex> hold_published();
 
   /// Events, each with the serial of the packet that ended it: as the detectors
   /// end them (only the thread that runs them touches `fresh`), and as take()
