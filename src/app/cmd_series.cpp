@@ -12,6 +12,8 @@
 namespace darkscope {
 
 std::int64_t parse_period_bound(const std::string& flag, const std::string& text);  // cmd_top.cpp
+void note_capture_loss(ObservationStore& store, std::int64_t from, std::int64_t to,
+                       const std::optional<std::string>& sensor);  // cmd_top.cpp
 
 namespace {
 
@@ -39,6 +41,7 @@ int run_series(const SeriesOptions& o) {
   if (!o.sensor.empty()) q.sensor = o.sensor;
   auto store = open_sqlite_store(o.db, false);
   const auto points = store->series(q);
+  note_capture_loss(*store, q.from, q.to, q.sensor);
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : points) {

@@ -21,6 +21,25 @@ std::int64_t parse_period_bound(const std::string& flag, const std::string& text
   return floor_to(*ns, kNsPerSecond) / kNsPerSecond;
 }
 
+/// A line on stderr when live captures dropped packets in [from, to): the counts
+/// printed are then lower bounds. Used by top and series.
+void note_capture_loss(ObservationStore& store, std::int64_t from, std::int64_t to,
+                       const std::optional<std::string>& sensor) {
+  const CaptureLoss loss = store.capture_loss(from, to, sensor);
+  if (loss.dropped == 0) return;
+  std::string days;
+  for (const std::int64_t d : loss.days_with_drops) {
+    if (!days.empty()) days += ", ";
+    days += format_iso8601(d * kNsPerSecond).substr(0, 10);
+  }
+  std::fprintf(
+      stderr,
+      "darkscope: note: live capture dropped %llu of %llu packets (%.2f%%) in this period (%s); "
+      "the counts are lower bounds\n",
+      static_cast<unsigned long long>(loss.dropped), static_cast<unsigned long long>(loss.received),
+      100.0 * loss.share(), days.c_str());
+}
+
 namespace {
 
 struct TopOptions {
@@ -44,6 +63,7 @@ int run_top(const TopOptions& o) {
   q.sources = !o.no_sources;
   auto store = open_sqlite_store(o.db, false);
   const auto rows = store->top(q);
+  note_capture_loss(*store, q.from, q.to, q.sensor);
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : rows) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -114,8 +115,8 @@ constexpr std::size_t kFileBatch = 64;
 /// be decoded.
 std::uint64_t pump(CaptureSource& source, const PipelineOptions& options,
                    const Classifier& classifier, SourceTable* sources, PacketSink& sink,
-                   PipelineResult& result,
-                   Progress* progress, const std::atomic<bool>* stop, std::size_t batch) {
+                   PipelineResult& result, Progress* progress, const std::atomic<bool>* stop,
+                   std::size_t batch, const std::function<void()>& tick = {}) {
   Frame frame;
   std::vector<PacketRecord> records(batch);
   std::size_t filled = 0;
@@ -147,6 +148,7 @@ std::uint64_t pump(CaptureSource& source, const PipelineOptions& options,
     // Files: every 65,536 frames; live (one at a time): every 1,024.
     if ((result.frames & (batch == 1 ? 0x3ff : 0xffff)) == 0) {
       if (progress != nullptr) progress->update(result.frames, source.bytes_read());
+      if (tick) tick();
       if (stop != nullptr && stop->load(std::memory_order_relaxed)) break;
     }
   }
@@ -233,9 +235,22 @@ PipelineResult run_live(const std::string& interface, const PipelineOptions& opt
   LiveCapture live(interface, options.darknet.to_bpf());
   Progress progress(options.progress, 1);
   progress.set_live(interface, &live);
+  // The kernel's counters go to the sink every kKernelStatsEvery, busy or quiet.
+  std::int64_t stats_due = 0;
+  const auto wall_ns = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const auto kernel_stats = [&](std::int64_t now_ns) {
+    if (now_ns < stats_due) return;
+    stats_due = now_ns + kKernelStatsEvery;
+    sink.on_kernel_stats(now_ns, live.stats());
+  };
   live.set_idle_handler([&](std::int64_t now_ns) {
     sink.on_idle(now_ns);
     progress.update(result.frames, 0);
+    kernel_stats(now_ns);
   });
   sink.on_file_begin(live.info());
   // The capture waits in next(); a watcher turns the stop flag into request_stop().
@@ -245,12 +260,13 @@ PipelineResult run_live(const std::string& interface, const PipelineOptions& opt
     live.request_stop();
   });
   // One record at a time: on a quiet interface a batch would hold packets back.
-  result.unsupported =
-      pump(live, options, classifier, sources.get(), sink, result, &progress, &stop, 1);
+  result.unsupported = pump(live, options, classifier, sources.get(), sink, result, &progress,
+                            &stop, 1, [&] { kernel_stats(wall_ns()); });
   progress.finish();
   done.store(true);
   watcher.join();
   result.live_stats = live.stats();
+  sink.on_kernel_stats(wall_ns(), *result.live_stats);
   CaptureInfo info = live.info();
   sink.on_file_end(info);
   result.files.push_back(std::move(info));

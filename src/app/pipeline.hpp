@@ -32,7 +32,14 @@ class PacketSink {
   /// Live: at most every 100 ms while no packet is ready; now_ns is the wall clock
   /// (the clock of the packets' stamps). On the thread that calls on_packet.
   virtual void on_idle(std::int64_t /*now_ns*/) {}
+  /// Live: the kernel's counters since the capture began (pcap_stats), read at
+  /// now_ns (wall clock) every kKernelStatsEvery and once more after the last
+  /// packet, before on_file_end. On the thread that calls on_packet.
+  virtual void on_kernel_stats(std::int64_t /*now_ns*/, const LiveStats& /*total*/) {}
 };
+
+/// How often a live run hands the kernel's counters to its sink.
+inline constexpr std::int64_t kKernelStatsEvery = 10'000'000'000;
 
 struct PipelineOptions {
   PrefixSet darknet;

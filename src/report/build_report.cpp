@@ -108,6 +108,7 @@ ReportModel build_report(const ReportSource& source, const ReportRequest& reques
   t.packets = total(period_counts(source.daily(Measure::kAll, m.period), 0));
   t.previous_packets = total(period_counts(source.daily(Measure::kAll, m.previous), 0));
   m.previous_has_data = t.previous_packets > 0;
+  m.capture_loss = source.capture_loss(m.period);
   t.sources = source.unique_sources(m.period, false, "");
   t.darknet_addresses = source.darknet_addresses(m.period);
   t.research_packets = total(period_counts(source.daily(Measure::kResearch, m.period), 0));

@@ -84,14 +84,15 @@ std::vector<CsvTable> report_csv_tables(const ReportModel& m, ReportLanguage lan
   {
     Csv csv({"period_from", "period_to", "previous_from", "previous_to", "packets", "sources",
              "darknet_addresses", "packets_per_address", "seconds_between_packets_per_address",
-             "research_packets", "research_share", "previous_packets", "change_vs_previous"});
-    csv.row({day_text(m.period.first_day), day_text(m.period.last_day),
-             day_text(m.previous.first_day), day_text(m.previous.last_day),
-             std::to_string(t.packets), std::to_string(t.sources),
-             std::to_string(t.darknet_addresses), real(t.packets_per_address),
-             opt_real(t.seconds_between_packets_per_address), std::to_string(t.research_packets),
-             real(t.research_share), std::to_string(t.previous_packets),
-             opt_real(t.change_vs_previous)});
+             "research_packets", "research_share", "previous_packets", "change_vs_previous",
+             "capture_received", "capture_dropped"});
+    csv.row(
+        {day_text(m.period.first_day), day_text(m.period.last_day), day_text(m.previous.first_day),
+         day_text(m.previous.last_day), std::to_string(t.packets), std::to_string(t.sources),
+         std::to_string(t.darknet_addresses), real(t.packets_per_address),
+         opt_real(t.seconds_between_packets_per_address), std::to_string(t.research_packets),
+         real(t.research_share), std::to_string(t.previous_packets), opt_real(t.change_vs_previous),
+         std::to_string(m.capture_loss.received), std::to_string(m.capture_loss.dropped)});
     out.push_back({"totals", csv.text()});
   }
   out.push_back({"top_ports", ranking(lang, m.top_ports, true)});

@@ -79,6 +79,15 @@ json report_json(const ReportModel& m) {
                  {"research_share", t.research_share},
                  {"previous_packets", t.previous_packets},
                  {"change_vs_previous", optional_number(t.change_vs_previous)}};
+  {
+    const CaptureLossNote& l = m.capture_loss;
+    json days = json::array();
+    for (const std::int64_t d : l.days) days.push_back(day_text(d));
+    j["capture_loss"] = {{"received", l.received},
+                         {"dropped", l.dropped},
+                         {"share", l.share()},
+                         {"days", std::move(days)}};
+  }
   j["top_ports"] = rows_json(m.top_ports);
   j["top_countries"] = rows_json(m.top_countries);
   j["port_daily"] = series_json(m.period, m.port_series);

@@ -150,6 +150,16 @@ struct EventSection {
   std::vector<Row> largest;
 };
 
+/// What live captures dropped in the period: packets no count holds.
+struct CaptureLossNote {
+  std::uint64_t received = 0;      ///< packets the kernels' capture filters passed
+  std::uint64_t dropped = 0;       ///< of those, dropped before darkscope read them
+  std::vector<std::int64_t> days;  ///< the days with drops (days since 1970-01-01)
+  [[nodiscard]] double share() const noexcept {
+    return received > 0 ? static_cast<double>(dropped) / static_cast<double>(received) : 0.0;
+  }
+};
+
 /// Everything a period report shows.
 struct ReportModel {
   DayRange period;
@@ -167,6 +177,7 @@ struct ReportModel {
   EventSection<SurgeRow> surges;
   EventSection<DosRow> dos_attacks;
   EventSection<ScanRow> scans;
+  CaptureLossNote capture_loss;  ///< dropped == 0: nothing is missing
 };
 
 }  // namespace darkscope

@@ -47,6 +47,9 @@ class ReportSource {
   [[nodiscard]] virtual EventSection<SurgeRow> surges(DayRange days, std::size_t limit) const = 0;
   [[nodiscard]] virtual EventSection<DosRow> dos_attacks(DayRange days, std::size_t limit) const = 0;
   [[nodiscard]] virtual EventSection<ScanRow> scans(DayRange days, std::size_t limit) const = 0;
+  /// What live captures received and dropped in the range (none for captures read
+  /// from files, whose every packet is counted).
+  [[nodiscard]] virtual CaptureLossNote capture_loss(DayRange /*days*/) const { return {}; }
 };
 
 /// Builds the report of request.period from a source.

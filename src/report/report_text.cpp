@@ -125,6 +125,22 @@ Findings report_findings(const ReportModel& m, ReportLanguage lang) {
     f.overview.push_back(say(s.f_sources, group_digits(t.sources)));
     f.overview.push_back(say(s.f_research, percent(t.research_share), group_digits(t.research_packets)));
   }
+  const CaptureLossNote& loss = m.capture_loss;
+  if (loss.dropped > 0) {
+    std::string days;
+    if (loss.days.size() > 5) {
+      days = say(s.f_loss_days, loss.days.size());
+    } else {
+      for (const std::int64_t d : loss.days) {
+        if (!days.empty()) days += s.list_separator;
+        days += day_text(d);
+      }
+    }
+    // Two decimals: a loss of a few packets in millions still shows as more than 0.
+    f.overview.push_back(say(s.f_loss, group_digits(loss.dropped), days,
+                             fmt::format("{:.2f}", 100.0 * loss.share()),
+                             group_digits(loss.received)));
+  }
 
   if (!m.top_ports.empty()) {
     const RankedRow& top = m.top_ports.front();

@@ -93,6 +93,9 @@ constexpr ReportStrings kEnglish{
     .f_change_down = "That is {0}% less than in the previous period.",
     .f_change_none = "The previous period has no data to compare with.",
     .f_sources = "They came from {0} distinct source addresses.",
+    .f_loss = "The live capture dropped {0} packets on {1} ({2}% of the {3} its kernel "
+              "received): the counts of those days are lower bounds.",
+    .f_loss_days = "{0} days",
     .f_top_port = "The most targeted destination port was {0}, with {1} packets ({2}% of the "
                   "port-directed packets)",
     .f_prev_rank = "; it ranked {0} in the previous period.",
@@ -212,6 +215,9 @@ constexpr ReportStrings kJapanese{
     .f_change_down = "前期と比べて約{0}%減少しました。",
     .f_change_none = "前期の観測データがないため、前期との比較はできません。",
     .f_sources = "送信元IPアドレスは重複を除いて{0}件でした。",
+    .f_loss = "ライブキャプチャでは{1}に{0}パケット(カーネルが受信した{3}パケットの{2}%)を"
+              "取りこぼしたため、これらの日の集計値は実際の値を下回ります。",
+    .f_loss_days = "{0}日間",
     .f_top_port = "宛先ポート番号別では、{0}宛のパケットが最も多く観測され({1}パケット)、"
                   "全体の{2}%を占めました",
     .f_prev_rank = "(前期順位: {0})。",

@@ -104,6 +104,8 @@ struct ReportStrings {
   std::string_view f_change_down;      ///< {0} percent
   std::string_view f_change_none;
   std::string_view f_sources;          ///< {0} sources
+  std::string_view f_loss;             ///< {0} dropped {1} days {2} share {3} received
+  std::string_view f_loss_days;        ///< {0} number of days (when too many to list)
   std::string_view f_top_port;         ///< {0} port {1} packets {2} share; no full stop
   std::string_view f_prev_rank;        ///< {0} rank
   std::string_view f_prev_none;

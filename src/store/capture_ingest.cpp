@@ -239,14 +239,25 @@ void CaptureIngest::commit(std::uint64_t packets_done, bool complete, std::uint6
   }
   request.packets_done = packets_done;
   request.complete = complete;
+  request.loss = std::move(loss_);
+  loss_.clear();
   queue_.submit(std::move(request));
   ++commits_;
   open_ = false;
 }
 
 void CaptureIngest::checkpoint() {
-  if (aggregator_.empty() && (events_ == nullptr || !events_->has_ended())) return;
+  if (aggregator_.empty() && (events_ == nullptr || !events_->has_ended()) && loss_.empty()) return;
   commit(seen_, false, last_serial_);
+}
+
+void CaptureIngest::add_loss(std::int64_t now_ns, std::uint64_t received, std::uint64_t dropped) {
+  if (received == 0 && dropped == 0) return;
+  const std::int64_t start = floor_to(now_ns, kBin5m * kNsPerSecond) / kNsPerSecond;
+  if (loss_.empty() || loss_.back().start < start) loss_.push_back({start, 0, 0});
+  // A clock stepped back adds to the latest bin rather than reorder them.
+  loss_.back().received += received;
+  loss_.back().dropped += dropped;
 }
 
 void CaptureIngest::finish(bool complete) { commit(seen_, complete, last_serial_); }

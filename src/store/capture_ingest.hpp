@@ -141,6 +141,9 @@ class CaptureIngest {
   /// Commits what is held now (the counts, and the events the detectors ended),
   /// without marking the capture complete (live ingest); nothing when neither.
   void checkpoint();
+  /// Live: `received` and `dropped` packets that the kernel counted since the last
+  /// call, read at now_ns (wall clock); they go with the next commit.
+  void add_loss(std::int64_t now_ns, std::uint64_t received, std::uint64_t dropped);
 
   [[nodiscard]] std::uint64_t packets_seen() const noexcept { return seen_; }
   [[nodiscard]] std::uint64_t packets_skipped() const noexcept { return std::min(seen_, resume_after_); }
@@ -166,6 +169,7 @@ class CaptureIngest {
   std::int64_t boundary_ = 0;  // of the latest packet of the segment
   std::int64_t hour_ = 0;
   bool open_ = false;          // the segment has packets
+  std::vector<LossSample> loss_;  // since the last commit, ascending by bin
 };
 
 }  // namespace darkscope

@@ -57,6 +57,13 @@ struct EventBatch {
   [[nodiscard]] bool empty() const noexcept { return scans.empty() && dos.empty(); }
 };
 
+/// What a live capture's kernel counted in one 5-minute bin (wall clock).
+struct LossSample {
+  std::int64_t start = 0;      ///< Unix seconds, a multiple of kBin5m
+  std::uint64_t received = 0;  ///< packets the capture filter passed
+  std::uint64_t dropped = 0;   ///< of those, dropped by the kernel or the interface
+};
+
 /// One checkpoint: the counts of a segment of one capture, the number of the
 /// capture's packets they cover, and the events found meanwhile.
 struct CommitRequest {
@@ -67,6 +74,7 @@ struct CommitRequest {
   std::uint64_t packets_done = 0;
   bool complete = false;
   bool check_surges = false;  ///< queue the segment's days for the surge check
+  std::vector<LossSample> loss;  ///< live: the kernel's counters since the last commit
 };
 
 /// How long sub-day bins are kept, counted back from the newest bin stored. 0 = forever.
@@ -113,6 +121,16 @@ struct DaySize {
   std::uint64_t pairs = 0;
 };
 
+/// Live captures' losses over a period: what the stored counts lack.
+struct CaptureLoss {
+  std::uint64_t received = 0;                 ///< packets the kernels' capture filters passed
+  std::uint64_t dropped = 0;                  ///< packets they dropped (not in any count)
+  std::vector<std::int64_t> days_with_drops;  ///< Unix seconds of 00:00 UTC, ascending
+  [[nodiscard]] double share() const noexcept {
+    return received > 0 ? static_cast<double>(dropped) / static_cast<double>(received) : 0.0;
+  }
+};
+
 class ObservationStore {
  public:
   virtual ~ObservationStore() = default;
@@ -142,6 +160,10 @@ class ObservationStore {
   virtual std::vector<TopRow> top(const TopQuery& query) = 0;
   virtual std::vector<SeriesPoint> series(const SeriesQuery& query) = 0;
   virtual std::vector<SensorInfo> sensors() = 0;
+  /// What live captures received and dropped in the 5-minute bins of [from, to)
+  /// (Unix seconds); zeros when no live capture ran then.
+  virtual CaptureLoss capture_loss(std::int64_t from, std::int64_t to,
+                                   const std::optional<std::string>& sensor) = 0;
 };
 
 /// Opens the SQLite store at `path`. writable: creates or migrates it and takes the

@@ -191,6 +191,21 @@ CREATE INDEX honeypot_events_src ON honeypot_events(src);
     Migration{4, "capture digests", R"sql(
 ALTER TABLE captures RENAME COLUMN sha256 TO digest;
 )sql"},
+    // Live captures: what the kernel counted, per 5-minute bin of the wall clock at
+    // which its counters were read (every 10 s, so at most 10 s late): packets its
+    // filter passed and packets it dropped (buffer full, or at the interface). Counts
+    // of a bin with drops are lower bounds; reports say so.
+    Migration{5, "capture loss", R"sql(
+CREATE TABLE capture_loss(
+  capture_id INTEGER NOT NULL,
+  sensor_id INTEGER NOT NULL,
+  start INTEGER NOT NULL,          -- Unix seconds, a multiple of 300
+  received INTEGER NOT NULL,
+  dropped INTEGER NOT NULL,
+  PRIMARY KEY(capture_id, start)
+) WITHOUT ROWID;
+CREATE INDEX capture_loss_time ON capture_loss(sensor_id, start);
+)sql"},
 };
 
 }  // namespace

@@ -261,6 +261,7 @@ class SqliteStore final : public ObservationStore {
     }
     for (const auto& [span, start] : periods) mark_rollup(span, start, sensor);
     write_events(db_, r.sensor_id, capture, segment, r.events, &scan_chunks);
+    write_loss(r.loss, sensor, capture);
     auto progress = db_.prepare(
         "UPDATE captures SET packets_done = ?, complete = ?, finished_at = ? WHERE id = ?");
     progress.bind(1, segment).bind(2, std::int64_t{r.complete ? 1 : 0});
@@ -329,6 +330,29 @@ class SqliteStore final : public ObservationStore {
     return out;
   }
 
+  CaptureLoss capture_loss(std::int64_t from, std::int64_t to,
+                           const std::optional<std::string>& sensor) override {
+    CaptureLoss out;
+    auto s = db_.prepare(
+        "SELECT l.start - l.start % 86400, sum(l.received), sum(l.dropped) FROM capture_loss l "
+        "JOIN sensors s ON s.id = l.sensor_id WHERE l.start >= ? AND l.start < ? AND "
+        "(? IS NULL OR s.name = ?) GROUP BY 1 ORDER BY 1");
+    s.bind(1, from).bind(2, to);
+    if (sensor) {
+      s.bind(3, *sensor).bind(4, *sensor);
+    } else {
+      s.bind_null(3).bind_null(4);
+    }
+    while (s.step()) {
+      const auto received = static_cast<std::uint64_t>(s.column_int(1));
+      const auto dropped = static_cast<std::uint64_t>(s.column_int(2));
+      out.received += received;
+      out.dropped += dropped;
+      if (dropped > 0) out.days_with_drops.push_back(s.column_int(0));
+    }
+    return out;
+  }
+
  private:
   void lock_writer(const std::string& path) {
     lock_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -348,6 +372,25 @@ class SqliteStore final : public ObservationStore {
         .bind(5, std::int64_t{std::time(nullptr)})
         .run();
     return db_.query_int("SELECT last_insert_rowid()");
+  }
+
+  /// Adds a commit's kernel counters to their bins (a bin read twice, e.g. across
+  /// a checkpoint, sums).
+  void write_loss(const std::vector<LossSample>& loss, std::int64_t sensor, std::int64_t capture) {
+    if (loss.empty()) return;
+    auto put = db_.prepare(
+        "INSERT INTO capture_loss(capture_id, sensor_id, start, received, dropped) VALUES (?, ?, "
+        "?, ?, ?) "
+        "ON CONFLICT(capture_id, start) DO UPDATE SET received = received + excluded.received, "
+        "dropped = dropped + excluded.dropped");
+    for (const LossSample& l : loss) {
+      put.bind(1, capture)
+          .bind(2, sensor)
+          .bind(3, l.start)
+          .bind(4, static_cast<std::int64_t>(l.received))
+          .bind(5, static_cast<std::int64_t>(l.dropped))
+          .run();
+    }
   }
 
   void mark_rollup(int span, std::int64_t start, std::int64_t sensor) {
@@ -579,6 +622,7 @@ class SqliteStore final : public ObservationStore {
   }
 
   void remove_capture_rows(std::int64_t capture_id, int sensor) {
+    db_.prepare("DELETE FROM capture_loss WHERE capture_id = ?").bind(1, capture_id).run();
     // The days the capture has rows on, from its daily totals.
     std::vector<std::int64_t> days;
     {

@@ -113,6 +113,64 @@ TEST_F(StoreReportTest, CommandWritesTheSameReport) {
   EXPECT_NE(std::system(bad.c_str()), 0);
 }
 
+TEST_F(StoreReportTest, LiveCaptureLossIsNamedInEveryFormat) {
+  ReportRequest req;
+  req.period = report_period();
+  EXPECT_EQ(build_report(db_, req).capture_loss.dropped, 0u);  // a file loses nothing
+  EXPECT_EQ(render_markdown(build_report(db_, req), ReportLanguage::kEnglish).find("dropped"),
+            std::string::npos);
+  {
+    // A live sensor whose kernel dropped packets on two days of the period and on
+    // one day after it.
+    auto store = open_sqlite_store(db_, true);
+    const int sid = store->sensor_id({"osaka", "198.51.100.0/24", 256});
+    auto handle = std::make_shared<CaptureHandle>();
+    handle->file = {"live:eth0:1", "eth0", 0};
+    handle->id = store->begin_capture(sid, handle->file, false).id;
+    BinAggregator agg;
+    CommitQueue queue(*store, false);
+    CaptureIngest in(queue, agg, sid, handle, 0);
+    const std::int64_t d0 = req.period.first_day * kBin1d * kNsPerSecond;
+    in.add_loss(d0 + 100 * kNsPerSecond, 4000, 0);
+    in.add_loss(d0 + (kBin1d + 100) * kNsPerSecond, 6000, 25);
+    in.add_loss(d0 + (13 * kBin1d + 86399) * kNsPerSecond, 10000, 5);  // 03-15 23:59:59
+    in.add_loss(d0 + 14 * kBin1d * kNsPerSecond, 1000, 1000);          // 03-16: after the period
+    in.finish(false);
+  }
+  const ReportModel m = build_report(db_, req);
+  EXPECT_EQ(m.capture_loss.received, 20000u);
+  EXPECT_EQ(m.capture_loss.dropped, 30u);
+  EXPECT_EQ(m.capture_loss.days,
+            (std::vector<std::int64_t>{req.period.first_day + 1, req.period.last_day}));
+  const nlohmann::json j = report_json(m);
+  EXPECT_EQ(j["capture_loss"]["dropped"], 30);
+  EXPECT_EQ(j["capture_loss"]["received"], 20000);
+  EXPECT_DOUBLE_EQ(j["capture_loss"]["share"].get<double>(), 0.0015);
+  EXPECT_EQ(j["capture_loss"]["days"], nlohmann::json::parse(R"(["2026-03-03", "2026-03-15"])"));
+  const std::string en = render_markdown(m, ReportLanguage::kEnglish);
+  EXPECT_NE(
+      en.find("The live capture dropped 30 packets on 2026-03-03, 2026-03-15 (0.15% of the 20,000 "
+              "its kernel received): the counts of those days are lower bounds."),
+      std::string::npos)
+      << en;
+  const std::string ja = render_html(m, ReportLanguage::kJapanese);
+  EXPECT_NE(ja.find("30パケット(カーネルが受信した20,000パケットの0.15%)"), std::string::npos)
+      << ja;
+  const auto tables = report_csv_tables(m, ReportLanguage::kEnglish);
+  const auto totals = std::find_if(tables.begin(), tables.end(),
+                                   [](const CsvTable& t) { return t.name == "totals"; });
+  ASSERT_NE(totals, tables.end());
+  const std::string& csv = totals->text;
+  const std::string header = csv.substr(0, csv.find_first_of("\r\n"));
+  EXPECT_TRUE(header.ends_with(",capture_received,capture_dropped")) << header;
+  EXPECT_TRUE(csv.ends_with(",20000,30\n") || csv.ends_with(",20000,30\r\n")) << csv;
+  // The tokyo sensor alone lost nothing.
+  req.sensor = "tokyo";
+  EXPECT_EQ(build_report(db_, req).capture_loss.received, 0u);
+  req.sensor = "osaka";
+  EXPECT_EQ(build_report(db_, req).capture_loss.dropped, 30u);
+}
+
 TEST_F(StoreReportTest, SensorFilter) {
   ReportRequest req;
   req.period = report_period();

@@ -192,7 +192,8 @@ TEST_F(IngestCli, CaptureStoredUnderItsSha256BeforeVersion4IsNotCountedTwice) {
   {
     // What schema version 3 wrote: the column was sha256 and held the bare SHA-256.
     Database d(db, Database::Mode::kReadWrite);
-    EXPECT_EQ(d.query_int("PRAGMA user_version"), 4);
+    EXPECT_EQ(d.query_int("PRAGMA user_version"), 5);
+    d.exec("DROP TABLE capture_loss");  // version 5
     d.exec("ALTER TABLE captures RENAME COLUMN digest TO sha256");
     d.exec("UPDATE captures SET sha256 = '" + sha + "'");
     d.exec("PRAGMA user_version = 3");
@@ -202,7 +203,8 @@ TEST_F(IngestCli, CaptureStoredUnderItsSha256BeforeVersion4IsNotCountedTwice) {
   EXPECT_NE(again.out.find("skipped: already ingested"), std::string::npos) << again.out;
   EXPECT_EQ(run_command(top_cmd).out, top.out);  // nothing counted twice
   Database d(db, Database::Mode::kReadOnly);
-  EXPECT_EQ(d.query_int("PRAGMA user_version"), 4);
+  EXPECT_EQ(d.query_int("PRAGMA user_version"), 5);
+  EXPECT_EQ(d.query_int("SELECT count(*) FROM capture_loss"), 0);  // migrated: the table is there
   auto q = d.prepare("SELECT digest FROM captures");
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.column_text(0).rfind("xxh3-128:", 0), 0u) << q.column_text(0);

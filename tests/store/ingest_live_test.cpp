@@ -142,6 +142,19 @@ TEST_F(IngestLive, LoopbackUntilSigtermThenTopReadsTheBins) {
   EXPECT_GE(std::stoull(out.substr(at + 10)), static_cast<unsigned long long>(kInside)) << out;
   EXPECT_NE(out.find(" received, 0 dropped, 0 dropped by the interface\n", at), std::string::npos)
       << out;
+  // ... and they are stored: the report's capture loss sums what the kernel
+  // received, and finds nothing dropped.
+  {
+    const std::string day_before = utc_date(started_ - 86400);
+    const std::string day_after = utc_date(std::time(nullptr) + 86400);
+    const auto r = run_command(darkscope_binary() + " report --format json --db " + db_ +
+                               " --from " + day_before + " --to " + day_after);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const json loss = json::parse(r.out)["capture_loss"];
+    EXPECT_EQ(loss["received"].get<unsigned long long>(), std::stoull(out.substr(at + 10))) << loss;
+    EXPECT_EQ(loss["dropped"], 0) << loss;
+    EXPECT_TRUE(loss["days"].empty()) << loss;
+  }
 
   // SIGTERM flushed the open bins: the packets are in the database.
   const json rows = query("top --by port");

@@ -475,6 +475,67 @@ TEST_F(StoreTest, ANewCaptureIsRegisteredByItsFirstCommit) {
   EXPECT_EQ(top(kDay0, kDay0 + 2 * kBin1d, "port")[0].packets, 2u);
 }
 
+TEST_F(StoreTest, LiveCaptureLossIsStoredByBinAndSummedOverAPeriod) {
+  auto store = open_sqlite_store(db_, true);
+  const int sid = store->sensor_id({"tokyo", "10.0.0.0/16", 65536});
+  const int other = store->sensor_id({"osaka", "10.1.0.0/16", 65536});
+  BinAggregator agg;
+  CommitQueue queue(*store, true);
+  auto live = [&](int sensor, const std::string& id) {
+    auto h = std::make_shared<CaptureHandle>();
+    h->file = {id, "eth0", 0};
+    h->id = store->begin_capture(sensor, h->file, false).id;
+    return h;
+  };
+  auto tokyo = live(sid, "live:eth0:1");
+  {
+    CaptureIngest in(queue, agg, sid, tokyo, 0);
+    in.on_packet(probe((kDay0 + 10) * kS, 1, 23));
+    // Readings at 00:00:10 and 00:04:59 fall in the first 5-minute bin; 00:05:00 in the next.
+    in.add_loss((kDay0 + 10) * kS, 1000, 0);
+    in.add_loss((kDay0 + 299) * kS + 999'999'999, 500, 7);
+    in.add_loss((kDay0 + 300) * kS, 120, 1);
+    in.checkpoint();
+    in.add_loss((kDay0 + 310) * kS, 80, 2);          // after a commit: the same bin in a later one
+    in.add_loss((kDay0 + kBin1d + 60) * kS, 50, 0);  // the next day: nothing dropped
+    in.finish(false);
+  }
+  queue.wait();  // the queue's thread writes through the same connection
+  {
+    // Only drops pending: a checkpoint still writes them.
+    auto osaka = live(other, "live:eth1:1");
+    CaptureIngest in(queue, agg, other, osaka, 0);
+    in.add_loss((kDay0 + 2 * kBin1d + 5) * kS, 40, 40);
+    in.checkpoint();
+    queue.wait();
+    auto reader = open_sqlite_store(db_, false);
+    EXPECT_EQ(reader->capture_loss(kDay0, kDay0 + 3 * kBin1d, std::string("osaka")).dropped, 40u);
+    in.finish(false);
+  }
+  queue.wait();
+  auto reader = open_sqlite_store(db_, false);
+  const CaptureLoss all = reader->capture_loss(kDay0, kDay0 + 3 * kBin1d, std::nullopt);
+  EXPECT_EQ(all.received, 1790u);
+  EXPECT_EQ(all.dropped, 50u);
+  EXPECT_EQ(all.days_with_drops, (std::vector<std::int64_t>{kDay0, kDay0 + 2 * kBin1d}));
+  const CaptureLoss t = reader->capture_loss(kDay0, kDay0 + 3 * kBin1d, std::string("tokyo"));
+  EXPECT_EQ(t.received, 1750u);
+  EXPECT_EQ(t.dropped, 10u);
+  EXPECT_DOUBLE_EQ(t.share(), 10.0 / 1750.0);
+  // --from inclusive, --to exclusive, by 5-minute bin.
+  EXPECT_EQ(reader->capture_loss(kDay0 + 300, kDay0 + 600, std::nullopt).dropped, 3u);
+  EXPECT_EQ(reader->capture_loss(kDay0, kDay0 + 300, std::nullopt).received, 1500u);
+  EXPECT_EQ(
+      reader->capture_loss(kDay0 + kBin1d, kDay0 + 2 * kBin1d, std::nullopt).days_with_drops.size(),
+      0u);
+  // One row per bin: the bin read across a checkpoint was summed.
+  Database db(db_, Database::Mode::kReadOnly);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM capture_loss"), 4);
+  EXPECT_EQ(db.query_int("SELECT received FROM capture_loss WHERE start = " +
+                         std::to_string(kDay0 + 300)),
+            200);
+}
+
 TEST_F(StoreTest, TheMemoryBoundCutsSegmentsWithoutLosingExactness) {
   CheckpointPolicy policy;
   policy.max_entries = 50;  // a commit at the next hour once 50 sources and pairs are held
