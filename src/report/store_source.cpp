@@ -36,6 +36,7 @@ class StoreReportSource final : public ReportSource {
 
   CaptureLossNote capture_loss(DayRange days) const override {
     CaptureLossNote out;
+    if (!has_table(db_, "capture_loss")) return out;  // a schema 4 file, read as it is
     auto s = db_.prepare(
         "SELECT start / 86400, sum(received), sum(dropped) FROM capture_loss WHERE start >= ? AND "
         "start < ? AND (?3 = 0 OR sensor_id = ?3) GROUP BY 1 ORDER BY 1");

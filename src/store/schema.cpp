@@ -234,6 +234,7 @@ void prepare_schema(Database& db, bool migrate) {
                      std::to_string(latest_schema_version()) + "); upgrade darkscope");
   }
   if (version == latest_schema_version()) return;
+  if (!migrate && version >= kOldestReadableSchema) return;
   if (!migrate) {
     throw StoreError(db.path() + (objects == 0 ? ": empty, no observations stored yet"
                                                : ": schema version " + std::to_string(version) +
@@ -250,6 +251,12 @@ void prepare_schema(Database& db, bool migrate) {
     db.exec("PRAGMA user_version = " + std::to_string(m.version));
     t.commit();
   }
+}
+
+bool has_table(Database& db, const char* name) {
+  auto q = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  q.bind(1, std::string_view(name));
+  return q.step();
 }
 
 }  // namespace darkscope

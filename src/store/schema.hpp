@@ -23,10 +23,18 @@ struct Migration {
 [[nodiscard]] std::span<const Migration> migrations() noexcept;
 [[nodiscard]] int latest_schema_version() noexcept;
 
+/// The oldest schema a reader reads without migrating: what later versions added
+/// (capture_loss) reads as empty until an ingest migrates the file.
+inline constexpr int kOldestReadableSchema = 4;
+
 /// Checks that `db` is darkscope's (or empty) and not newer than this build, then
 /// (when `migrate`) applies the missing migrations, each in its own transaction.
 /// Throws StoreError naming the cause: a foreign file, a newer schema, an old schema
-/// a read-only reader cannot migrate.
+/// (before kOldestReadableSchema) a read-only reader cannot migrate.
 void prepare_schema(Database& db, bool migrate);
+
+/// Whether `db` has a table of this name (a reader of an older schema checks for
+/// the tables that came later).
+[[nodiscard]] bool has_table(Database& db, const char* name);
 
 }  // namespace darkscope

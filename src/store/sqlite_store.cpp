@@ -333,6 +333,7 @@ class SqliteStore final : public ObservationStore {
   CaptureLoss capture_loss(std::int64_t from, std::int64_t to,
                            const std::optional<std::string>& sensor) override {
     CaptureLoss out;
+    if (!has_table(db_, "capture_loss")) return out;  // a schema 4 file, read as it is
     auto s = db_.prepare(
         "SELECT l.start - l.start % 86400, sum(l.received), sum(l.dropped) FROM capture_loss l "
         "JOIN sensors s ON s.id = l.sensor_id WHERE l.start >= ? AND l.start < ? AND "

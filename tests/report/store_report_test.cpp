@@ -16,6 +16,7 @@
 #include "store/capture_ingest.hpp"
 #include "store/events_store.hpp"
 #include "store/observation_store.hpp"
+#include "store/sqlite_db.hpp"
 
 namespace darkscope {
 namespace {
@@ -169,6 +170,18 @@ TEST_F(StoreReportTest, LiveCaptureLossIsNamedInEveryFormat) {
   EXPECT_EQ(build_report(db_, req).capture_loss.received, 0u);
   req.sensor = "osaka";
   EXPECT_EQ(build_report(db_, req).capture_loss.dropped, 30u);
+}
+
+TEST_F(StoreReportTest, ASchema4FileReportsWithoutCaptureLoss) {
+  ReportRequest req;
+  req.period = report_period();
+  const std::string before = report_json(build_report(db_, req)).dump();
+  {
+    Database db(db_, Database::Mode::kReadWrite);
+    db.exec("DROP TABLE capture_loss");
+    db.exec("PRAGMA user_version = 4");
+  }
+  EXPECT_EQ(report_json(build_report(db_, req)).dump(), before);
 }
 
 TEST_F(StoreReportTest, SensorFilter) {

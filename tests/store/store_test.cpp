@@ -536,6 +536,43 @@ TEST_F(StoreTest, LiveCaptureLossIsStoredByBinAndSummedOverAPeriod) {
             200);
 }
 
+TEST_F(StoreTest, ReadersReadASchema4FileAsItIsAndAnIngestMigratesIt) {
+  ingest({probe((kDay0 + 1) * kS, 1, 23), probe((kDay0 + 2) * kS, 2, 23)});
+  {
+    // What schema 4 wrote: no capture_loss.
+    Database db(db_, Database::Mode::kReadWrite);
+    db.exec("DROP TABLE capture_loss");
+    db.exec("PRAGMA user_version = 4");
+  }
+  {
+    auto reader = open_sqlite_store(db_, false);
+    EXPECT_EQ(reader->top({kDay0, kDay0 + kBin1d, "port", std::nullopt, 10})[0].packets, 2u);
+    EXPECT_EQ(reader->capture_loss(kDay0, kDay0 + kBin1d, std::nullopt).received, 0u);
+    Database db(db_, Database::Mode::kReadOnly);
+    EXPECT_EQ(db.query_int("PRAGMA user_version"), 4);  // a reader changes nothing
+  }
+  {
+    Database db(db_, Database::Mode::kReadWrite);
+    db.exec("PRAGMA user_version = 3");
+  }
+  try {
+    (void)open_sqlite_store(db_, false);
+    ADD_FAILURE() << "a schema 3 file was read without migrating";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("run `darkscope ingest` once to migrate it"),
+              std::string::npos)
+        << e.what();
+  }
+  {
+    Database db(db_, Database::Mode::kReadWrite);
+    db.exec("PRAGMA user_version = 4");
+  }
+  (void)open_sqlite_store(db_, true);  // a writer migrates
+  Database db(db_, Database::Mode::kReadOnly);
+  EXPECT_EQ(db.query_int("PRAGMA user_version"), latest_schema_version());
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM capture_loss"), 0);
+}
+
 TEST_F(StoreTest, TheMemoryBoundCutsSegmentsWithoutLosingExactness) {
   CheckpointPolicy policy;
   policy.max_entries = 50;  // a commit at the next hour once 50 sources and pairs are held
