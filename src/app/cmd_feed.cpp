@@ -24,6 +24,7 @@ struct FeedOptions {
   std::string to;
   std::string sensor;
   std::string format;
+  std::size_t max_ports = 0;
   bool no_enrich = false;
   EnrichOptions enrich;
 };
@@ -39,13 +40,19 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
+/// The first `max` ports (most packets first; 0: all).
+std::vector<std::string> first_ports(const std::vector<std::string>& ports, std::size_t max) {
+  if (max == 0 || ports.size() <= max) return ports;
+  return {ports.begin(), ports.begin() + static_cast<std::ptrdiff_t>(max)};
+}
+
 std::string join_ports(const std::vector<std::string>& ports) {
   std::string s;
   for (const auto& p : ports) s += (s.empty() ? "" : " ") + p;
   return s;
 }
 
-nlohmann::json record_json(const FeedRecord& r) {
+nlohmann::json record_json(const FeedRecord& r, std::size_t max_ports) {
   return {{"ip", r.ip.to_string()},
           {"asn", r.asn},
           {"as_name", r.as_name},
@@ -54,7 +61,8 @@ nlohmann::json record_json(const FeedRecord& r) {
           {"first_seen", format_iso8601(r.first_seen_ns)},
           {"last_seen", format_iso8601(r.last_seen_ns)},
           {"packets", r.packets},
-          {"ports", r.ports}};
+          {"ports", first_ports(r.ports, max_ports)},
+          {"ports_total", r.ports.size()}};
 }
 
 int run_feed(const FeedOptions& o) {
@@ -88,13 +96,14 @@ int run_feed(const FeedOptions& o) {
       std::printf("%s,%u,%s,%s,%s,%s,%s,%llu,%s\n", r.ip.to_string().c_str(), r.asn,
                   csv_field(r.as_name).c_str(), csv_field(r.country).c_str(), r.tag.c_str(),
                   format_iso8601(r.first_seen_ns).c_str(), format_iso8601(r.last_seen_ns).c_str(),
-                  static_cast<unsigned long long>(r.packets), join_ports(r.ports).c_str());
+                  static_cast<unsigned long long>(r.packets),
+                  join_ports(first_ports(r.ports, o.max_ports)).c_str());
     }
     return 0;
   }
   nlohmann::json out = nlohmann::json::array();
   if (o.by.empty()) {
-    for (const auto& r : records) out.push_back(record_json(r));
+    for (const auto& r : records) out.push_back(record_json(r, o.max_ports));
   } else {
     // Records arrive ordered by the group key: one object per ASN or country.
     for (const auto& r : records) {
@@ -112,7 +121,7 @@ int run_feed(const FeedOptions& o) {
       auto& g = out.back();
       g["hosts"] = g["hosts"].get<std::uint64_t>() + 1;
       g["packets"] = g["packets"].get<std::uint64_t>() + r.packets;
-      g["records"].push_back(record_json(r));
+      g["records"].push_back(record_json(r, o.max_ports));
     }
   }
   std::puts(out.dump(2).c_str());
@@ -140,6 +149,10 @@ void add_feed_command(CLI::App& app) {
   cmd->add_option("--format", opts->format, "csv|json")
       ->required()
       ->check(CLI::IsMember({"csv", "json"}));
+  cmd->add_option("--max-ports", opts->max_ports,
+                  "list at most this many ports per host, most packets first (0: all; JSON's "
+                  "ports_total counts them all)")
+      ->capture_default_str();
   add_enrich_data_options(cmd, opts->enrich);
   cmd->add_flag("--no-enrich", opts->no_enrich, "leave as_name empty")->group("Enrichment");
   cmd->footer(

@@ -175,6 +175,7 @@ TEST_F(EventsCli, IdleGapSplitsScanAndInternetWideScan) {
   EXPECT_EQ(feed[0]["tag"], "mirai");
   EXPECT_EQ(feed[0]["packets"], 100);
   EXPECT_EQ(feed[0]["ports"], nlohmann::json::array({"tcp/23"}));
+  EXPECT_EQ(feed[0]["ports_total"], 1);
   const auto csv = run_command(darkscope_binary() + " feed --fingerprint mirai --format csv --no-enrich --db " + db_);
   EXPECT_EQ(csv.status, 0);
   EXPECT_EQ(csv.out,
@@ -182,6 +183,37 @@ TEST_F(EventsCli, IdleGapSplitsScanAndInternetWideScan) {
             "198.51.100.7,0,,unknown,mirai,2020-02-11T00:33:20Z,2020-02-11T00:34:59Z,100,tcp/23\n");
   const auto none = run_command(darkscope_binary() + " source 8.8.8.8 --db " + db_);
   EXPECT_EQ(none.status, 1);
+}
+
+TEST_F(EventsCli, FeedListsAHostsPortsMostPacketsFirstUpToMaxPorts) {
+  // A Mirai-type host (seq = destination) probes 30 ports: port 1000 + k gets 31 - k
+  // packets, so the ports rank 1000, 1001, ... by packets.
+  std::vector<PcapRecord> rs;
+  double t = 0;
+  for (int k = 0; k < 30; ++k) {
+    for (int n = 0; n < 31 - k; ++n) {
+      const std::uint32_t dst = kDarknet + static_cast<std::uint32_t>(k * 64 + n);
+      rs.push_back(at(
+          t, tcp_frame(0xC6336407, dst, 40000, static_cast<std::uint16_t>(1000 + k), 0x02, dst)));
+      t += 0.5;
+    }
+  }
+  ingest(rs);
+  const auto all = json_of("feed --fingerprint mirai --format json --no-enrich");
+  ASSERT_EQ(all.size(), 1u);
+  ASSERT_EQ(all[0]["ports"].size(), 30u);
+  EXPECT_EQ(all[0]["ports_total"], 30);
+  EXPECT_EQ(all[0]["packets"], 31 * 32 / 2 - 1);  // 31 + 30 + ... + 2
+  for (int k = 0; k < 30; ++k)
+    EXPECT_EQ(all[0]["ports"][k], "tcp/" + std::to_string(1000 + k)) << k;
+  const auto capped = json_of("feed --fingerprint mirai --format json --no-enrich --max-ports 3");
+  EXPECT_EQ(capped[0]["ports"], nlohmann::json::array({"tcp/1000", "tcp/1001", "tcp/1002"}));
+  EXPECT_EQ(capped[0]["ports_total"], 30);
+  const auto csv =
+      run_command(darkscope_binary() +
+                  " feed --fingerprint mirai --format csv --no-enrich --max-ports 2 --db " + db_);
+  ASSERT_EQ(csv.status, 0) << csv.err;
+  EXPECT_TRUE(csv.out.ends_with(",495,tcp/1000 tcp/1001\n")) << csv.out;
 }
 
 TEST_F(EventsCli, RealZmapRunIsOneInternetWideScan) {
