@@ -2,8 +2,8 @@
 // counts computed independently from the generator's own list of packets; and a
 // real kill -9 of `darkscope ingest` at random moments, then the same command
 // again, giving exactly the database of an uninterrupted run.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -11,12 +11,14 @@
 
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
+#include "core/time.hpp"
+#include "store/capture_ingest.hpp"
+#include "store/observation_store.hpp"
 #include "store/sqlite_db.hpp"
 #include "support/packet_builder.hpp"
 #include "support/run_command.hpp"
@@ -209,6 +211,49 @@ TEST_F(IngestCli, CaptureStoredUnderItsSha256BeforeVersion4IsNotCountedTwice) {
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.column_text(0).rfind("xxh3-128:", 0), 0u) << q.column_text(0);
   EXPECT_EQ(q.column_text(0).size(), 9u + 32u);
+}
+
+TEST_F(IngestCli, TopAndSeriesSayWhenLiveCaptureDroppedPackets) {
+  const std::string pcap = (dir_ / "a.pcap").string();
+  const std::string db = (dir_ / "obs.db").string();
+  (void)write_capture(pcap, 2000, 3);
+  ASSERT_EQ(run_command(ingest_command(db, pcap)).status, 0);
+  const std::string top = darkscope_binary() + " top --db " + db +
+                          " --by port --json --from 2024-01-02 --to 2024-01-03";
+  const std::string series =
+      darkscope_binary() + " series --db " + db +
+      " --bin 1h --by port --key tcp/23 --json --from 2024-01-02 --to 2024-01-03";
+  const auto clean = run_command(top);
+  ASSERT_EQ(clean.status, 0) << clean.err;
+  EXPECT_EQ(clean.err, "");
+  {
+    // A live capture of the same sensor dropped 7 of 1,500 packets at 2024-01-02T10:00Z.
+    auto store = open_sqlite_store(db, true);
+    const int sid = store->sensor_id({"default", "10.1.0.0/16", 65536});
+    auto handle = std::make_shared<CaptureHandle>();
+    handle->file = {"live:eth0:1", "eth0", 0};
+    handle->id = store->begin_capture(sid, handle->file, false).id;
+    BinAggregator agg;
+    CommitQueue queue(*store, false);
+    CaptureIngest in(queue, agg, sid, handle, 0);
+    in.add_loss((1704189600LL) * kNsPerSecond, 1500, 7);
+    in.finish(false);
+  }
+  for (const std::string& cmd : {top, series}) {
+    const auto r = run_command(cmd);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err,
+              "darkscope: note: live capture dropped 7 of 1500 packets (0.47%) in this period "
+              "(2024-01-02); "
+              "the counts are lower bounds\n")
+        << cmd;
+    EXPECT_TRUE(nlohmann::json::parse(r.out).is_array()) << r.out;  // stdout as before
+  }
+  EXPECT_EQ(run_command(top).out, clean.out);
+  // A period without the drops says nothing.
+  const auto other_day = run_command(darkscope_binary() + " top --db " + db +
+                                     " --by port --json --from 2024-01-01 --to 2024-01-02");
+  EXPECT_EQ(other_day.err, "");
 }
 
 TEST_F(IngestCli, ForeignDatabaseIsRefused) {
