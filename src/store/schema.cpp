@@ -1,7 +1,8 @@
 // HOW TO ADD A TABLE (any stage that stores something): append one row to
 // kMigrations below with the next version number and the CREATE statements.
 // Once a release has shipped, never edit or reorder a row: databases in the field
-// have applied it; change a table with a new row (ALTER TABLE ...). (Before the
+// have applied it; change a table with a new row (ALTER TABLE ...). Readers do not
+// migrate: a reader of a new table checks has_table() (docs/EXTENDING.md). (Before the
 // first release the rows were rewritten for the compact store: no database in the
 // field holds the earlier ones.)
 #include "store/schema.hpp"
