@@ -180,18 +180,12 @@ class IngestSink : public PacketSink {
   }
   /// Live: what the kernel received and dropped since the last reading goes with
   /// the next commit, by the 5-minute bin of the reading.
-  void on_kernel_stats(std::int64_t now_ns, const LiveStats& total) override {
-    if (current_ == nullptr) return;
-    const std::uint64_t dropped = total.dropped + total.interface_dropped;
-    const std::uint64_t new_received = total.received > received_ ? total.received - received_ : 0;
-    const std::uint64_t new_dropped = dropped > dropped_ ? dropped - dropped_ : 0;
-    received_ = std::max(received_, total.received);
-    dropped_ = std::max(dropped_, dropped);
-    if (new_received == 0 && new_dropped == 0) return;
+  void on_kernel_stats(std::int64_t now_ns, const LiveStats& fresh) override {
+    const std::uint64_t dropped = fresh.dropped + fresh.interface_dropped;
+    if (current_ == nullptr || (fresh.received == 0 && dropped == 0)) return;
     CaptureIngest* in = current_->ingest.get();
-    worker_.submit([in, now_ns, new_received, new_dropped] {
-      in->add_loss(now_ns, new_received, new_dropped);
-    });
+    const std::uint64_t received = fresh.received;
+    worker_.submit([in, now_ns, received, dropped] { in->add_loss(now_ns, received, dropped); });
   }
   /// Live: how often (wall clock) a quiet interface ends idle events; the default
   /// suits the default timeouts (minutes).
@@ -256,8 +250,6 @@ class IngestSink : public PacketSink {
   bool unwritten_ = false;  // packets came since the last idle checkpoint
   std::int64_t last_advance_ns_ = 0;
   std::int64_t advance_every_ns_ = 60 * kNsPerSecond;
-  std::uint64_t received_ = 0;  // the kernel's counters at their last reading
-  std::uint64_t dropped_ = 0;
   std::map<std::string, PendingCapture> pending_;
   PendingCapture* current_ = nullptr;
   PendingCapture* last_ = nullptr;

@@ -237,6 +237,7 @@ PipelineResult run_live(const std::string& interface, const PipelineOptions& opt
   progress.set_live(interface, &live);
   // The kernel's counters go to the sink every kKernelStatsEvery, busy or quiet.
   std::int64_t stats_due = 0;
+  LiveStatsDelta stats_delta;
   const auto wall_ns = [] {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -245,7 +246,7 @@ PipelineResult run_live(const std::string& interface, const PipelineOptions& opt
   const auto kernel_stats = [&](std::int64_t now_ns) {
     if (now_ns < stats_due) return;
     stats_due = now_ns + kKernelStatsEvery;
-    sink.on_kernel_stats(now_ns, live.stats());
+    sink.on_kernel_stats(now_ns, stats_delta.next(live.stats()));
   };
   live.set_idle_handler([&](std::int64_t now_ns) {
     sink.on_idle(now_ns);
@@ -266,7 +267,7 @@ PipelineResult run_live(const std::string& interface, const PipelineOptions& opt
   done.store(true);
   watcher.join();
   result.live_stats = live.stats();
-  sink.on_kernel_stats(wall_ns(), *result.live_stats);
+  sink.on_kernel_stats(wall_ns(), stats_delta.next(*result.live_stats));
   CaptureInfo info = live.info();
   sink.on_file_end(info);
   result.files.push_back(std::move(info));

@@ -32,10 +32,10 @@ class PacketSink {
   /// Live: at most every 100 ms while no packet is ready; now_ns is the wall clock
   /// (the clock of the packets' stamps). On the thread that calls on_packet.
   virtual void on_idle(std::int64_t /*now_ns*/) {}
-  /// Live: the kernel's counters since the capture began (pcap_stats), read at
-  /// now_ns (wall clock) every kKernelStatsEvery and once more after the last
-  /// packet, before on_file_end. On the thread that calls on_packet.
-  virtual void on_kernel_stats(std::int64_t /*now_ns*/, const LiveStats& /*total*/) {}
+  /// Live: what the kernel's counters (pcap_stats) grew by since the previous call,
+  /// read at now_ns (wall clock) every kKernelStatsEvery and once more after the
+  /// last packet, before on_file_end. On the thread that calls on_packet.
+  virtual void on_kernel_stats(std::int64_t /*now_ns*/, const LiveStats& /*fresh*/) {}
 };
 
 /// How often a live run hands the kernel's counters to its sink.

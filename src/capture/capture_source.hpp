@@ -59,6 +59,37 @@ struct LiveStats {
   std::uint64_t interface_dropped = 0;  ///< dropped by the interface or driver
 };
 
+/// The 64-bit count whose low 32 bits are `raw`, at or after `total`: libpcap's
+/// counters are 32 bits (pcap_stat) and wrap after 2^32 packets, a little over an
+/// hour at 1 M packets/s; readings at least that often keep the count exact.
+[[nodiscard]] constexpr std::uint64_t extend_counter32(std::uint64_t total,
+                                                       std::uint32_t raw) noexcept {
+  return total + static_cast<std::uint32_t>(raw - static_cast<std::uint32_t>(total));
+}
+
+/// What a capture's counters grew by since the previous reading, field by field (a
+/// counter that went back gives 0 until it passes its highest reading again).
+class LiveStatsDelta {
+ public:
+  [[nodiscard]] LiveStats next(const LiveStats& total) noexcept {
+    const auto grow = [](std::uint64_t now, std::uint64_t& high) {
+      const std::uint64_t d = now > high ? now - high : 0;
+      high = std::max(high, now);
+      return d;
+    };
+    LiveStats d;
+    d.received = grow(total.received, high_.received);
+    d.dropped = grow(total.dropped, high_.dropped);
+    d.interface_dropped = grow(total.interface_dropped, high_.interface_dropped);
+    return d;
+  }
+  /// The highest reading so far.
+  [[nodiscard]] const LiveStats& high() const noexcept { return high_; }
+
+ private:
+  LiveStats high_;
+};
+
 /// For the log of a long live run (a status line shows only on a terminal): due()
 /// says when `every` has passed since it last said so, and fresh() how many
 /// packets the kernel dropped since the last call.
@@ -78,19 +109,19 @@ class DropWatch {
   }
   /// Drops (kernel and interface) since the last call, or since the start.
   [[nodiscard]] std::uint64_t fresh(const LiveStats& s) noexcept {
-    const std::uint64_t total = s.dropped + s.interface_dropped;
-    const std::uint64_t n = total > reported_ ? total - reported_ : 0;
-    reported_ = std::max(reported_, total);
-    return n;
+    const LiveStats d = delta_.next(s);
+    return d.dropped + d.interface_dropped;
   }
-  [[nodiscard]] std::uint64_t total() const noexcept { return reported_; }
+  [[nodiscard]] std::uint64_t total() const noexcept {
+    return delta_.high().dropped + delta_.high().interface_dropped;
+  }
   [[nodiscard]] std::int64_t every_ns() const noexcept { return every_ns_; }
 
  private:
   std::int64_t every_ns_;
   bool started_ = false;
   std::int64_t last_ns_ = 0;
-  std::uint64_t reported_ = 0;
+  LiveStatsDelta delta_;
 };
 
 /// A live interface through libpcap. next() waits for packets and returns false
@@ -108,6 +139,8 @@ class LiveCapture : public CaptureSource {
   /// while no packet is ready, with the wall clock (ns since the epoch, the clock
   /// of the packets' stamps): a quiet interface still lets time move on.
   void set_idle_handler(std::function<void(std::int64_t now_ns)> handler);
+  /// The kernel's counters since the capture began, as 64-bit counts (call it at
+  /// least once per 2^32 packets: see extend_counter32). On the thread of next().
   [[nodiscard]] LiveStats stats() const;
 
  private:

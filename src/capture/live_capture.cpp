@@ -23,6 +23,7 @@ struct LiveCapture::Impl {
   std::function<void(std::int64_t)> on_idle;
   std::chrono::steady_clock::time_point last_idle{};
   int fd = -1;  // to wait on for packets
+  LiveStats counted;  // pcap_stats' 32-bit counters, extended (stats())
 
   ~Impl() {
     if (handle != nullptr) pcap_close(handle);
@@ -147,13 +148,13 @@ void LiveCapture::set_idle_handler(std::function<void(std::int64_t now_ns)> hand
 
 LiveStats LiveCapture::stats() const {
   pcap_stat st{};
-  LiveStats out;
+  LiveStats& c = impl_->counted;
   if (pcap_stats(impl_->handle, &st) == 0) {
-    out.received = st.ps_recv;
-    out.dropped = st.ps_drop;
-    out.interface_dropped = st.ps_ifdrop;
+    c.received = extend_counter32(c.received, st.ps_recv);
+    c.dropped = extend_counter32(c.dropped, st.ps_drop);
+    c.interface_dropped = extend_counter32(c.interface_dropped, st.ps_ifdrop);
   }
-  return out;
+  return c;
 }
 
 }  // namespace darkscope

@@ -35,18 +35,10 @@ class StoreReportSource final : public ReportSource {
   }
 
   CaptureLossNote capture_loss(DayRange days) const override {
-    CaptureLossNote out;
-    if (!has_table(db_, "capture_loss")) return out;  // a schema 4 file, read as it is
-    auto s = db_.prepare(
-        "SELECT start / 86400, sum(received), sum(dropped) FROM capture_loss WHERE start >= ? AND "
-        "start < ? AND (?3 = 0 OR sensor_id = ?3) GROUP BY 1 ORDER BY 1");
-    s.bind(1, days.first_day * kDay).bind(2, (days.last_day + 1) * kDay).bind(3, sensor_id_);
-    while (s.step()) {
-      const auto dropped = static_cast<std::uint64_t>(s.column_int(2));
-      out.received += static_cast<std::uint64_t>(s.column_int(1));
-      out.dropped += dropped;
-      if (dropped > 0) out.days.push_back(s.column_int(0));
-    }
+    const CaptureLoss loss =
+        read_capture_loss(db_, days.first_day * kDay, (days.last_day + 1) * kDay, sensor_id_);
+    CaptureLossNote out{loss.received, loss.dropped, {}};
+    for (const std::int64_t d : loss.days_with_drops) out.days.push_back(d / kDay);
     return out;
   }
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/time.hpp"
+#include "store/schema.hpp"
 
 namespace darkscope {
 
@@ -92,6 +93,24 @@ std::vector<PeriodPiece> period_pieces(Database& db, std::int64_t sensor_id, std
       out.push_back({kSpanDay, d, next});
     }
     d = next;
+  }
+  return out;
+}
+
+CaptureLoss read_capture_loss(Database& db, std::int64_t from, std::int64_t to,
+                              std::int64_t sensor_id) {
+  CaptureLoss out;
+  if (!has_table(db, "capture_loss")) return out;
+  auto s = db.prepare(
+      "SELECT start - start % 86400, sum(received), sum(dropped) FROM capture_loss WHERE start >= "
+      "? "
+      "AND start < ? AND (?3 = 0 OR sensor_id = ?3) GROUP BY 1 ORDER BY 1");
+  s.bind(1, from).bind(2, to).bind(3, sensor_id);
+  while (s.step()) {
+    const auto dropped = static_cast<std::uint64_t>(s.column_int(2));
+    out.received += static_cast<std::uint64_t>(s.column_int(1));
+    out.dropped += dropped;
+    if (dropped > 0) out.days_with_drops.push_back(s.column_int(0));
   }
   return out;
 }

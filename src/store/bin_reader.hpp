@@ -12,6 +12,7 @@
 
 #include "analyze/bins.hpp"
 #include "store/codec.hpp"
+#include "store/observation_store.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace darkscope {
@@ -42,6 +43,12 @@ struct PeriodPiece {
 /// that fit, days for the rest.
 [[nodiscard]] std::vector<PeriodPiece> period_pieces(Database& db, std::int64_t sensor_id,
                                                      std::int64_t from, std::int64_t to);
+
+/// What live captures received and dropped in the 5-minute bins of [from, to) (Unix
+/// seconds) of one sensor (0: every sensor); zeros on a schema 4 file, which has no
+/// capture_loss table yet.
+[[nodiscard]] CaptureLoss read_capture_loss(Database& db, std::int64_t from, std::int64_t to,
+                                            std::int64_t sensor_id);
 
 /// The sensor ids a query covers: the one named, or every sensor.
 [[nodiscard]] std::vector<std::int64_t> query_sensors(Database& db, const std::optional<std::string>& name);

@@ -332,26 +332,7 @@ class SqliteStore final : public ObservationStore {
 
   CaptureLoss capture_loss(std::int64_t from, std::int64_t to,
                            const std::optional<std::string>& sensor) override {
-    CaptureLoss out;
-    if (!has_table(db_, "capture_loss")) return out;  // a schema 4 file, read as it is
-    auto s = db_.prepare(
-        "SELECT l.start - l.start % 86400, sum(l.received), sum(l.dropped) FROM capture_loss l "
-        "JOIN sensors s ON s.id = l.sensor_id WHERE l.start >= ? AND l.start < ? AND "
-        "(? IS NULL OR s.name = ?) GROUP BY 1 ORDER BY 1");
-    s.bind(1, from).bind(2, to);
-    if (sensor) {
-      s.bind(3, *sensor).bind(4, *sensor);
-    } else {
-      s.bind_null(3).bind_null(4);
-    }
-    while (s.step()) {
-      const auto received = static_cast<std::uint64_t>(s.column_int(1));
-      const auto dropped = static_cast<std::uint64_t>(s.column_int(2));
-      out.received += received;
-      out.dropped += dropped;
-      if (dropped > 0) out.days_with_drops.push_back(s.column_int(0));
-    }
-    return out;
+    return read_capture_loss(db_, from, to, sensor ? query_sensors(db_, sensor).front() : 0);
   }
 
  private:

@@ -201,6 +201,25 @@ TEST(DropWatch, SaysOncePerIntervalWhatTheKernelDroppedSinceItLastSaid) {
   EXPECT_EQ(w.fresh(LiveStats{500, 10, 3}), 1u);
 }
 
+TEST(LiveStats, ThirtyTwoBitCountersAreExtendedAcrossTheirWrap) {
+  EXPECT_EQ(extend_counter32(0, 0), 0u);
+  EXPECT_EQ(extend_counter32(0, 1000), 1000u);
+  EXPECT_EQ(extend_counter32(1000, 1000), 1000u);
+  // libpcap's 32-bit count wraps: 0xfffffff0 -> 0x10 is 0x20 packets more.
+  EXPECT_EQ(extend_counter32(0xfffffff0u, 0x10u), 0x100000010ULL);
+  EXPECT_EQ(extend_counter32(0x100000010ULL, 0x20u), 0x100000020ULL);
+  EXPECT_EQ(extend_counter32(0x2fffffffeULL, 5u), 0x300000005ULL);  // the third wrap
+
+  LiveStatsDelta d;
+  EXPECT_EQ(d.next(LiveStats{100, 2, 1}).received, 100u);
+  const LiveStats grew = d.next(LiveStats{150, 5, 1});
+  EXPECT_EQ(grew.received, 50u);
+  EXPECT_EQ(grew.dropped, 3u);
+  EXPECT_EQ(grew.interface_dropped, 0u);
+  EXPECT_EQ(d.next(LiveStats{150, 5, 1}).received, 0u);
+  EXPECT_EQ(d.high().dropped, 5u);
+}
+
 TEST(CaptureLive, BadFilterAndMissingInterfaceAreOpenErrors) {
   try {
     LiveCapture live("lo", "this is not bpf");

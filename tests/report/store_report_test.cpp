@@ -17,6 +17,7 @@
 #include "store/events_store.hpp"
 #include "store/observation_store.hpp"
 #include "store/sqlite_db.hpp"
+#include "support/live_loss.hpp"
 
 namespace darkscope {
 namespace {
@@ -120,24 +121,15 @@ TEST_F(StoreReportTest, LiveCaptureLossIsNamedInEveryFormat) {
   EXPECT_EQ(build_report(db_, req).capture_loss.dropped, 0u);  // a file loses nothing
   EXPECT_EQ(render_markdown(build_report(db_, req), ReportLanguage::kEnglish).find("dropped"),
             std::string::npos);
-  {
-    // A live sensor whose kernel dropped packets on two days of the period and on
-    // one day after it.
-    auto store = open_sqlite_store(db_, true);
-    const int sid = store->sensor_id({"osaka", "198.51.100.0/24", 256});
-    auto handle = std::make_shared<CaptureHandle>();
-    handle->file = {"live:eth0:1", "eth0", 0};
-    handle->id = store->begin_capture(sid, handle->file, false).id;
-    BinAggregator agg;
-    CommitQueue queue(*store, false);
-    CaptureIngest in(queue, agg, sid, handle, 0);
-    const std::int64_t d0 = req.period.first_day * kBin1d * kNsPerSecond;
-    in.add_loss(d0 + 100 * kNsPerSecond, 4000, 0);
-    in.add_loss(d0 + (kBin1d + 100) * kNsPerSecond, 6000, 25);
-    in.add_loss(d0 + (13 * kBin1d + 86399) * kNsPerSecond, 10000, 5);  // 03-15 23:59:59
-    in.add_loss(d0 + 14 * kBin1d * kNsPerSecond, 1000, 1000);          // 03-16: after the period
-    in.finish(false);
-  }
+  // A live sensor whose kernel dropped packets on two days of the period and on one
+  // day after it.
+  const std::int64_t d0 = req.period.first_day * kBin1d * kNsPerSecond;
+  testing::store_live_loss(
+      db_, {"osaka", "198.51.100.0/24", 256}, "live:eth0:1",
+      {{d0 + 100 * kNsPerSecond, 4000, 0},
+       {d0 + (kBin1d + 100) * kNsPerSecond, 6000, 25},
+       {d0 + (13 * kBin1d + 86399) * kNsPerSecond, 10000, 5},  // 03-15 23:59:59
+       {d0 + 14 * kBin1d * kNsPerSecond, 1000, 1000}});        // 03-16: after it
   const ReportModel m = build_report(db_, req);
   EXPECT_EQ(m.capture_loss.received, 20000u);
   EXPECT_EQ(m.capture_loss.dropped, 30u);

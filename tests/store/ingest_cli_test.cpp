@@ -17,9 +17,8 @@
 #include <thread>
 
 #include "core/time.hpp"
-#include "store/capture_ingest.hpp"
-#include "store/observation_store.hpp"
 #include "store/sqlite_db.hpp"
+#include "support/live_loss.hpp"
 #include "support/packet_builder.hpp"
 #include "support/run_command.hpp"
 
@@ -226,19 +225,9 @@ TEST_F(IngestCli, TopAndSeriesSayWhenLiveCaptureDroppedPackets) {
   const auto clean = run_command(top);
   ASSERT_EQ(clean.status, 0) << clean.err;
   EXPECT_EQ(clean.err, "");
-  {
-    // A live capture of the same sensor dropped 7 of 1,500 packets at 2024-01-02T10:00Z.
-    auto store = open_sqlite_store(db, true);
-    const int sid = store->sensor_id({"default", "10.1.0.0/16", 65536});
-    auto handle = std::make_shared<CaptureHandle>();
-    handle->file = {"live:eth0:1", "eth0", 0};
-    handle->id = store->begin_capture(sid, handle->file, false).id;
-    BinAggregator agg;
-    CommitQueue queue(*store, false);
-    CaptureIngest in(queue, agg, sid, handle, 0);
-    in.add_loss((1704189600LL) * kNsPerSecond, 1500, 7);
-    in.finish(false);
-  }
+  // A live capture of the same sensor dropped 7 of 1,500 packets at 2024-01-02T10:00Z.
+  store_live_loss(db, {"default", "10.1.0.0/16", 65536}, "live:eth0:1",
+                  {{1704189600LL * kNsPerSecond, 1500, 7}});
   for (const std::string& cmd : {top, series}) {
     const auto r = run_command(cmd);
     ASSERT_EQ(r.status, 0) << r.err;
